@@ -1,0 +1,197 @@
+{{/* Names ------------------------------------------------------------------------------------ */}}
+
+{{- define "versus.name" -}}
+{{- default .Chart.Name .Values.nameOverride | trunc 63 | trimSuffix "-" -}}
+{{- end -}}
+
+{{- define "versus.fullname" -}}
+{{- if .Values.fullnameOverride -}}
+{{- .Values.fullnameOverride | trunc 63 | trimSuffix "-" -}}
+{{- else -}}
+{{- $name := default .Chart.Name .Values.nameOverride -}}
+{{- if contains $name .Release.Name -}}
+{{- .Release.Name | trunc 63 | trimSuffix "-" -}}
+{{- else -}}
+{{- printf "%s-%s" .Release.Name $name | trunc 63 | trimSuffix "-" -}}
+{{- end -}}
+{{- end -}}
+{{- end -}}
+
+{{/* Component names are cut so that "-worker" etc. always fits in 63 characters. */}}
+{{- define "versus.api.fullname" -}}
+{{- printf "%s-api" (include "versus.fullname" . | trunc 56 | trimSuffix "-") -}}
+{{- end -}}
+
+{{- define "versus.worker.fullname" -}}
+{{- printf "%s-worker" (include "versus.fullname" . | trunc 55 | trimSuffix "-") -}}
+{{- end -}}
+
+{{- define "versus.redis.fullname" -}}
+{{- printf "%s-redis" (include "versus.fullname" . | trunc 48 | trimSuffix "-") -}}
+{{- end -}}
+
+{{- define "versus.chart" -}}
+{{- printf "%s-%s" .Chart.Name .Chart.Version | replace "+" "_" | trunc 63 | trimSuffix "-" -}}
+{{- end -}}
+
+{{/* Labels ----------------------------------------------------------------------------------- */}}
+
+{{- define "versus.selectorLabels" -}}
+app.kubernetes.io/name: {{ include "versus.name" . }}
+app.kubernetes.io/instance: {{ .Release.Name }}
+{{- end -}}
+
+{{- define "versus.labels" -}}
+helm.sh/chart: {{ include "versus.chart" . }}
+{{ include "versus.selectorLabels" . }}
+app.kubernetes.io/version: {{ .Values.image.tag | default .Chart.AppVersion | toString | trunc 63 | quote }}
+app.kubernetes.io/managed-by: {{ .Release.Service }}
+app.kubernetes.io/part-of: versus
+{{- end -}}
+
+{{/* Other names -------------------------------------------------------------------------------- */}}
+
+{{- define "versus.serviceAccountName" -}}
+{{- if .Values.serviceAccount.create -}}
+{{- default (include "versus.fullname" .) .Values.serviceAccount.name -}}
+{{- else -}}
+{{- default "default" .Values.serviceAccount.name -}}
+{{- end -}}
+{{- end -}}
+
+{{- define "versus.secretName" -}}
+{{- default (include "versus.fullname" .) .Values.existingSecret -}}
+{{- end -}}
+
+{{- define "versus.image" -}}
+{{- printf "%s:%s" .Values.image.repository (.Values.image.tag | default .Chart.AppVersion | toString) -}}
+{{- end -}}
+
+{{/* Where the ConfigMap (config.yaml and the templates) is mounted in the pods. */}}
+{{- define "versus.configDir" -}}/etc/versus{{- end -}}
+
+{{/*
+The configuration as rendered into config.yaml: .Values.config, with the Redis address replaced by
+the bundled Redis when that is enabled.
+*/}}
+{{- define "versus.config" -}}
+{{- $cfg := deepCopy .Values.config -}}
+{{- if .Values.redis.bundled.enabled -}}
+{{- $redis := deepCopy (default (dict) $cfg.redis) -}}
+{{- $_ := set $redis "host" (include "versus.redis.fullname" .) -}}
+{{- $_ := set $redis "port" 6379 -}}
+{{- $_ := set $redis "tls" false -}}
+{{- $_ := set $cfg "redis" $redis -}}
+{{- end -}}
+{{- toYaml $cfg -}}
+{{- end -}}
+
+{{/* The worker's shutdown grace, as the program defaults it. */}}
+{{- define "versus.workerGrace" -}}
+{{- $w := default (dict) .Values.config.worker -}}
+{{- if hasKey $w "shutdown_grace_seconds" -}}{{ $w.shutdown_grace_seconds | int }}{{- else -}}25{{- end -}}
+{{- end -}}
+
+{{- define "versus.apiPort" -}}
+{{- default 3000 .Values.config.port | int -}}
+{{- end -}}
+
+{{- define "versus.workerPort" -}}
+{{- $w := default (dict) .Values.config.worker -}}
+{{- default 3001 $w.port | int -}}
+{{- end -}}
+
+{{/* The ingress host: ingress.host, or the host of config.public_host. */}}
+{{- define "versus.ingressHost" -}}
+{{- if .Values.ingress.host -}}
+{{- .Values.ingress.host -}}
+{{- else -}}
+{{- regexReplaceAll "^https?://([^/:]+).*$" (default "" .Values.config.public_host) "${1}" -}}
+{{- end -}}
+{{- end -}}
+
+{{/*
+Checks that values.schema.json cannot express (they compare two values). Included by the ConfigMap,
+which every install renders, so a bad combination fails `helm install` with this message.
+*/}}
+{{- define "versus.validate" -}}
+{{- $refs := list
+      (list "alert.slack.token" (dig "alert" "slack" "token" "" .Values.config) "SLACK_TOKEN" "secrets.slackToken")
+      (list "alert.slack.signing_secret" (dig "alert" "slack" "signing_secret" "" .Values.config) "SLACK_SIGNING_SECRET" "secrets.slackSigningSecret")
+      (list "oncall.ack_secret" (dig "oncall" "ack_secret" "" .Values.config) "VERSUS_ACK_SECRET" "secrets.ackSecret")
+      (list "redis.password" (dig "redis" "password" "" .Values.config) "REDIS_PASSWORD" "secrets.redisPassword") -}}
+{{- range $refs -}}
+{{- $value := index . 1 | toString -}}
+{{- if and $value (not (regexMatch "^\\$\\{[A-Za-z_][A-Za-z0-9_]*(:-)?\\}$" $value)) -}}
+{{- fail (printf "config.%s must be a ${VAR} reference such as ${%s}, not the secret itself (the ConfigMap is not secret): put the value in %s or in existingSecret" (index . 0) (index . 2) (index . 3)) -}}
+{{- end -}}
+{{- end -}}
+{{- if hasKey .Values.templates "config.yaml" -}}
+{{- fail "templates.config.yaml: config.yaml is the configuration's own key in the ConfigMap; give the message template another name (e.g. slack_message.tmpl)" -}}
+{{- end -}}
+{{- $grace := include "versus.workerGrace" . | int -}}
+{{- if le (int .Values.worker.terminationGracePeriodSeconds) $grace -}}
+{{- fail (printf "worker.terminationGracePeriodSeconds (%d) must be larger than config.worker.shutdown_grace_seconds (%d): the worker needs that long to finish in-flight jobs after SIGTERM, plus time to exit" (int .Values.worker.terminationGracePeriodSeconds) $grace) -}}
+{{- end -}}
+{{- if and .Values.api.preStopSleepSeconds (ge (int .Values.api.preStopSleepSeconds) (int .Values.api.terminationGracePeriodSeconds)) -}}
+{{- fail (printf "api.preStopSleepSeconds (%d) must be smaller than api.terminationGracePeriodSeconds (%d)" (int .Values.api.preStopSleepSeconds) (int .Values.api.terminationGracePeriodSeconds)) -}}
+{{- end -}}
+{{- range $component := list "api" "worker" -}}
+{{- $v := index $.Values $component -}}
+{{- if gt (int $v.autoscaling.minReplicas) (int $v.autoscaling.maxReplicas) -}}
+{{- fail (printf "%s.autoscaling.minReplicas (%d) must not be larger than %s.autoscaling.maxReplicas (%d)" $component (int $v.autoscaling.minReplicas) $component (int $v.autoscaling.maxReplicas)) -}}
+{{- end -}}
+{{- end -}}
+{{- if and (not .Values.redis.bundled.enabled) (not (dig "redis" "host" "" .Values.config)) -}}
+{{- fail "config.redis.host is empty: set it to your Redis, or set redis.bundled.enabled=true" -}}
+{{- end -}}
+{{- if and .Values.ingress.enabled (not (include "versus.ingressHost" .)) -}}
+{{- fail "ingress.enabled is true but no host is known: set ingress.host, or config.public_host to https://HOST" -}}
+{{- end -}}
+{{- if and .Values.ingress.enabled (not (regexMatch "^https?://" (default "" .Values.config.public_host))) -}}
+{{- fail (printf "config.public_host (%q) must start with https:// (or http://): it is the base of the ack links that the ingress serves" (default "" .Values.config.public_host)) -}}
+{{- end -}}
+{{- end -}}
+
+{{/* Environment of the API and worker containers. */}}
+{{- define "versus.env" -}}
+- name: RUST_LOG
+  value: {{ .Values.logLevel | quote }}
+{{- if eq (toString (dig "log_format" "" .Values.config)) "json" }}
+- name: VERSUS_LOG_FORMAT
+  value: json
+{{- end }}
+{{- if .Values.aws.region }}
+- name: AWS_REGION
+  value: {{ .Values.aws.region | quote }}
+{{- end }}
+- name: SLACK_TOKEN
+  valueFrom:
+    secretKeyRef:
+      name: {{ include "versus.secretName" . }}
+      key: {{ .Values.existingSecretKeys.slackToken }}
+- name: SLACK_SIGNING_SECRET
+  valueFrom:
+    secretKeyRef:
+      name: {{ include "versus.secretName" . }}
+      key: {{ .Values.existingSecretKeys.slackSigningSecret }}
+- name: VERSUS_ACK_SECRET
+  valueFrom:
+    secretKeyRef:
+      name: {{ include "versus.secretName" . }}
+      key: {{ .Values.existingSecretKeys.ackSecret }}
+- name: REDIS_PASSWORD
+  valueFrom:
+    secretKeyRef:
+      name: {{ include "versus.secretName" . }}
+      key: {{ .Values.existingSecretKeys.redisPassword }}
+{{- with .Values.extraEnv }}
+{{ toYaml . }}
+{{- end }}
+{{- end -}}
+
+{{/* Pod annotations that roll the pods when the configuration or the secret values change. */}}
+{{- define "versus.checksums" -}}
+checksum/config: {{ include (print .Template.BasePath "/configmap.yaml") . | sha256sum }}
+checksum/secret: {{ dict "existingSecret" .Values.existingSecret "keys" .Values.existingSecretKeys "secrets" .Values.secrets | toJson | sha256sum }}
+{{- end -}}
