@@ -8,14 +8,20 @@
 #      skipped with --quick.
 # Python packages are pinned in charts/tests/requirements.txt and installed into .venv-chart/.
 #
-# Usage: scripts/check-chart.sh [--quick]
+# The chart carries copies of deploy/prometheus/versus-rules.yml and config/slack_message.tmpl in
+# charts/versus/files/ (Helm reads files only inside the chart); the checks fail when a copy is stale.
+# --sync refreshes both copies first.
+#
+# Usage: scripts/check-chart.sh [--quick] [--sync]
 set -euo pipefail
 
-usage() { echo "usage: $0 [--quick]" >&2; exit 2; }
+usage() { echo "usage: $0 [--quick] [--sync]" >&2; exit 2; }
 quick=0
+sync=0
 for arg in "$@"; do
   case "$arg" in
     --quick) quick=1 ;;
+    --sync) sync=1 ;;
     -h|--help) usage ;;
     *) echo "unknown argument: $arg" >&2; usage ;;
   esac
@@ -30,6 +36,18 @@ started=$SECONDS
 export PYTHONDONTWRITEBYTECODE=1
 
 step() { printf '\n== %s\n' "$*"; }
+
+if [[ $sync -eq 1 ]]; then
+  step "sync the chart's copies"
+  for pair in "deploy/prometheus/versus-rules.yml:charts/versus/files/versus-rules.yml" \
+              "config/slack_message.tmpl:charts/versus/files/slack_message.tmpl"; do
+    src="${pair%%:*}" dst="${pair#*:}"
+    if [[ -f "$src" ]]; then
+      cp "$src" "$dst"
+      echo "copied $src -> $dst"
+    fi
+  done
+fi
 
 step "environment (.venv-chart, $requirements)"
 if ! "$python" -c 'import sys; sys.exit(sys.version_info < (3, 10))' 2>/dev/null; then
@@ -67,7 +85,7 @@ fi
 
 step "hadolint Dockerfile"
 "$venv/bin/hadolint" --version
-"$venv/bin/hadolint" Dockerfile
+"$venv/bin/hadolint" --no-color Dockerfile
 echo "ok   Dockerfile: no findings"
 
 step "docker-compose.yml"
