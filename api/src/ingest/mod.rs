@@ -1,0 +1,58 @@
+//! Turning a webhook into incidents to store.
+
+pub mod body;
+pub mod query;
+
+use body::IncidentPayload;
+use query::IngestOptions;
+use std::time::Duration;
+use versus_shared::alert::{hex_digest, AlertView};
+use versus_shared::incident::{NewIncident, OncallPlan};
+use versus_shared::queue::new_job_id;
+
+/// How long a delivered request is remembered, so that a sender's retry of the same POST is recognised.
+pub const REQUEST_MEMORY: Duration = Duration::from_secs(3600);
+
+/// StartIncident's title limit.
+pub const TITLE_MAX: usize = 200;
+
+/// Builds the incident of one payload. `request_scope` distinguishes requests (query string and position
+/// in the array), so identical objects in one array stay separate incidents while a retried POST does not.
+pub fn new_incident(
+    payload: IncidentPayload,
+    options: &IngestOptions,
+    request_scope: &str,
+    resolve_aws: bool,
+) -> NewIncident {
+    let view = AlertView::new(&payload.value);
+    let dedup_key = view
+        .group_identity()
+        .map(|identity| format!("am:{}", hex_digest(identity.as_bytes())))
+        .or_else(|| {
+            options
+                .dedup_key
+                .as_ref()
+                .map(|key| format!("key:{}", hex_digest(key.as_bytes())))
+        });
+    let mut request = Vec::with_capacity(request_scope.len() + payload.text.len() + 1);
+    request.extend_from_slice(request_scope.as_bytes());
+    request.push(b'\n');
+    request.extend_from_slice(payload.text.as_bytes());
+    NewIncident {
+        id: new_job_id(),
+        request_key: Some(hex_digest(&request)),
+        request_ttl: REQUEST_MEMORY,
+        dedup_key,
+        resolved: view.is_resolved(),
+        oncall: options.oncall.as_ref().map(|(plan_arn, wait)| OncallPlan {
+            wait: *wait,
+            plan_arn: plan_arn.clone(),
+        }),
+        source: view.source(),
+        severity: view.severity().unwrap_or_default(),
+        title: view.title(TITLE_MAX),
+        alert_signature: view.alert_signature(),
+        resolve_aws,
+        payload: payload.text,
+    }
+}

@@ -1,0 +1,29 @@
+//! `/healthz` (the process answers) and `/readyz` (Redis answers within a short timeout).
+
+use crate::state::AppState;
+use actix_web::{web, HttpResponse};
+use std::time::Duration;
+
+pub async fn healthz() -> HttpResponse {
+    HttpResponse::Ok().content_type("text/plain").body("ok\n")
+}
+
+pub async fn readyz(state: web::Data<AppState>) -> HttpResponse {
+    if versus_shared::redis_conn::ping(&mut state.redis.clone(), Duration::from_millis(500)).await {
+        state.health.mark_ok();
+        HttpResponse::Ok()
+            .content_type("text/plain")
+            .body("ready\n")
+    } else {
+        state.health.mark_down();
+        HttpResponse::ServiceUnavailable()
+            .content_type("text/plain")
+            .body("not ready: Redis does not answer\n")
+    }
+}
+
+pub async fn metrics(state: web::Data<AppState>) -> HttpResponse {
+    HttpResponse::Ok()
+        .content_type("text/plain; version=0.0.4")
+        .body(state.metrics.render())
+}

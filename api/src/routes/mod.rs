@@ -1,0 +1,6 @@
+//! One file per route.
+
+pub mod ack;
+pub mod ack_page;
+pub mod health;
+pub mod ingest;

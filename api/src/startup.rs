@@ -1,0 +1,91 @@
+//! Building and running the HTTP server. `Application::build` can bind port 0, so tests run the real app.
+
+use crate::routes::{ack, health, ingest};
+use crate::state::AppState;
+use actix_web::dev::Server;
+use actix_web::{web, App, HttpServer};
+use std::net::TcpListener;
+use std::sync::Arc;
+use std::time::Duration;
+use versus_shared::ack_token::AckSigner;
+use versus_shared::config::Settings;
+use versus_shared::health::RedisHealth;
+use versus_shared::incident::IncidentStore;
+use versus_shared::telemetry::Redactor;
+
+pub struct Application {
+    port: u16,
+    server: Server,
+}
+
+impl Application {
+    /// Binds `host:port` from the settings (port 0 picks a free one) and prepares the server.
+    pub fn build(settings: Settings) -> anyhow::Result<Self> {
+        let listener = TcpListener::bind((settings.host.as_str(), settings.port)).map_err(|e| {
+            anyhow::anyhow!(
+                "cannot listen on {}:{}: {e}; is another process using the port?",
+                settings.host,
+                settings.port
+            )
+        })?;
+        let port = listener.local_addr()?.port();
+        let state = app_state(settings)?;
+        let server =
+            HttpServer::new(move || App::new().configure(|cfg| configure(cfg, state.clone())))
+                .listen(listener)?
+                .shutdown_timeout(25)
+                .run();
+        Ok(Self { port, server })
+    }
+
+    pub fn port(&self) -> u16 {
+        self.port
+    }
+
+    pub async fn run_until_stopped(self) -> std::io::Result<()> {
+        self.server.await
+    }
+}
+
+pub fn app_state(settings: Settings) -> anyhow::Result<AppState> {
+    let redis = versus_shared::redis_conn::managed(&settings.redis)?;
+    let incidents = IncidentStore::new(
+        redis.clone(),
+        &settings.redis.key_prefix,
+        Duration::from_secs(settings.redis.retention_hours * 3600),
+    );
+    let signer = settings
+        .oncall
+        .is_ready()
+        .then(|| {
+            settings
+                .oncall
+                .ack_secret
+                .as_ref()
+                .map(|s| AckSigner::new(s.expose()))
+        })
+        .flatten();
+    Ok(AppState {
+        redactor: Redactor::from_settings(&settings),
+        settings: Arc::new(settings),
+        incidents,
+        redis,
+        health: RedisHealth::new(),
+        signer,
+        metrics: versus_shared::metrics::install(),
+    })
+}
+
+/// All routes of versus-api.
+pub fn configure(cfg: &mut web::ServiceConfig, state: AppState) {
+    cfg.app_data(web::Data::new(state))
+        .route("/healthz", web::get().to(health::healthz))
+        .route("/readyz", web::get().to(health::readyz))
+        .route("/metrics", web::get().to(health::metrics))
+        .route("/api/incidents", web::post().to(ingest::ingest))
+        .route("/api/incidents/", web::post().to(ingest::ingest));
+    for base in ["/api/incidents/ack/{token}", "/api/ack/{token}"] {
+        cfg.route(base, web::get().to(ack::show))
+            .route(base, web::post().to(ack::acknowledge));
+    }
+}

@@ -1,0 +1,20 @@
+//! What every request handler shares. Built once at start-up; holds no per-request state.
+
+use std::sync::Arc;
+use versus_shared::ack_token::AckSigner;
+use versus_shared::config::Settings;
+use versus_shared::health::RedisHealth;
+use versus_shared::incident::IncidentStore;
+use versus_shared::telemetry::Redactor;
+
+#[derive(Clone)]
+pub struct AppState {
+    pub settings: Arc<Settings>,
+    pub incidents: IncidentStore,
+    pub redis: redis::aio::ConnectionManager,
+    pub health: RedisHealth,
+    /// Present when on-call is ready (enable or initialized_only).
+    pub signer: Option<AckSigner>,
+    pub redactor: Redactor,
+    pub metrics: metrics_exporter_prometheus::PrometheusHandle,
+}

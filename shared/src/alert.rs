@@ -1,0 +1,249 @@
+//! What Versus reads out of a received payload: Alertmanager v4 webhooks or free-form JSON objects.
+
+use serde_json::Value;
+use sha2::{Digest, Sha256};
+
+/// A borrowed view of one received JSON object.
+#[derive(Debug, Clone, Copy)]
+pub struct AlertView<'a> {
+    value: &'a Value,
+}
+
+fn non_empty(value: Option<&Value>) -> Option<&str> {
+    value
+        .and_then(Value::as_str)
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+}
+
+impl<'a> AlertView<'a> {
+    pub fn new(value: &'a Value) -> Self {
+        Self { value }
+    }
+
+    /// An Alertmanager webhook: it has `groupKey` and an `alerts` array.
+    pub fn is_alertmanager(&self) -> bool {
+        self.value.get("groupKey").is_some()
+            && self.value.get("alerts").is_some_and(Value::is_array)
+    }
+
+    pub fn source(&self) -> &'static str {
+        if self.is_alertmanager() {
+            "alertmanager"
+        } else {
+            "generic"
+        }
+    }
+
+    /// `resolved` when the payload says so (`status` / `Status`), else firing.
+    pub fn is_resolved(&self) -> bool {
+        ["status", "Status"]
+            .iter()
+            .filter_map(|k| non_empty(self.value.get(*k)))
+            .any(|s| s.eq_ignore_ascii_case("resolved"))
+    }
+
+    fn alerts(&self) -> &'a [Value] {
+        self.value
+            .get("alerts")
+            .and_then(Value::as_array)
+            .map(Vec::as_slice)
+            .unwrap_or(&[])
+    }
+
+    /// First non-empty value among common labels, group labels, the first alert's labels, and top-level keys.
+    fn label(&self, names: &[&str]) -> Option<&'a str> {
+        for name in names {
+            for section in ["commonLabels", "groupLabels"] {
+                if let Some(v) = non_empty(self.value.get(section).and_then(|s| s.get(*name))) {
+                    return Some(v);
+                }
+            }
+            if let Some(v) = self
+                .alerts()
+                .first()
+                .and_then(|a| non_empty(a.get("labels").and_then(|l| l.get(*name))))
+            {
+                return Some(v);
+            }
+        }
+        names
+            .iter()
+            .find_map(|name| non_empty(self.value.get(*name)))
+    }
+
+    pub fn alertname(&self) -> Option<&'a str> {
+        self.label(&[
+            "alertname",
+            "AlertName",
+            "alert_name",
+            "ServiceName",
+            "service_name",
+        ])
+    }
+
+    /// Lower-cased severity, if any.
+    pub fn severity(&self) -> Option<String> {
+        self.label(&["severity", "Severity", "priority"])
+            .map(str::to_lowercase)
+    }
+
+    pub fn service_or_instance(&self) -> Option<&'a str> {
+        self.label(&[
+            "service",
+            "ServiceName",
+            "instance",
+            "Instance",
+            "job",
+            "host",
+        ])
+    }
+
+    /// One line that says what fired, e.g. `[CRITICAL] HighErrorRate — checkout` (at most `max` chars).
+    pub fn title(&self, max: usize) -> String {
+        let mut title = String::new();
+        if let Some(severity) = self.severity() {
+            title.push_str(&format!("[{}] ", severity.to_uppercase()));
+        }
+        title.push_str(self.alertname().unwrap_or("Alert"));
+        if let Some(target) = self
+            .service_or_instance()
+            .filter(|t| Some(*t) != self.alertname())
+        {
+            title.push_str(" — ");
+            title.push_str(target);
+        }
+        truncate_chars(&title, max)
+    }
+
+    /// A short human summary for pages that show the alert.
+    pub fn summary(&self) -> String {
+        let annotation = |name: &str| {
+            non_empty(
+                self.value
+                    .get("commonAnnotations")
+                    .and_then(|a| a.get(name)),
+            )
+            .or_else(|| {
+                self.alerts()
+                    .first()
+                    .and_then(|a| non_empty(a.get("annotations").and_then(|x| x.get(name))))
+            })
+        };
+        let text = annotation("summary")
+            .or_else(|| annotation("description"))
+            .or_else(|| non_empty(self.value.get("Logs")))
+            .or_else(|| non_empty(self.value.get("message")))
+            .unwrap_or("");
+        truncate_chars(text, 500)
+    }
+
+    /// Which alerts are firing, order-independent: a change means an alert joined or left the group.
+    pub fn alert_signature(&self) -> String {
+        let mut firing: Vec<String> = self
+            .alerts()
+            .iter()
+            .filter(|a| a.get("status").and_then(Value::as_str) != Some("resolved"))
+            .map(|a| match non_empty(a.get("fingerprint")) {
+                Some(fp) => fp.to_string(),
+                None => a.get("labels").map(Value::to_string).unwrap_or_default(),
+            })
+            .collect();
+        firing.sort();
+        firing.dedup();
+        hex_digest(firing.join("\n").as_bytes())
+    }
+
+    /// The incident identity of an Alertmanager group: `receiver + groupKey`.
+    pub fn group_identity(&self) -> Option<String> {
+        if !self.is_alertmanager() {
+            return None;
+        }
+        let receiver = non_empty(self.value.get("receiver")).unwrap_or("");
+        let group = self.value.get("groupKey").map(|g| {
+            g.as_str()
+                .map(str::to_string)
+                .unwrap_or_else(|| g.to_string())
+        })?;
+        Some(format!("{receiver}\n{group}"))
+    }
+}
+
+/// Cuts `text` to at most `max` characters (not bytes), marking the cut with `…`.
+pub fn truncate_chars(text: &str, max: usize) -> String {
+    if text.chars().count() <= max {
+        return text.to_string();
+    }
+    let kept: String = text.chars().take(max.saturating_sub(1)).collect();
+    format!("{kept}…")
+}
+
+/// Hex SHA-256, for keys derived from client data (bounded length, no special characters).
+pub fn hex_digest(bytes: &[u8]) -> String {
+    Sha256::digest(bytes)
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn alertmanager() -> Value {
+        json!({
+            "version": "4", "groupKey": "{}:{alertname=\"HighErrorRate\"}", "receiver": "versus-critical",
+            "status": "firing",
+            "commonLabels": {"alertname": "HighErrorRate", "severity": "critical", "service": "checkout"},
+            "alerts": [
+                {"status": "firing", "fingerprint": "aaa", "labels": {"alertname": "HighErrorRate", "instance": "a"},
+                 "annotations": {"summary": "Very high error rate"}},
+                {"status": "firing", "fingerprint": "bbb", "labels": {"alertname": "HighErrorRate", "instance": "b"}}
+            ]
+        })
+    }
+
+    #[test]
+    fn reads_alertmanager_fields() {
+        let payload = alertmanager();
+        let view = AlertView::new(&payload);
+        assert!(view.is_alertmanager());
+        assert!(!view.is_resolved());
+        assert_eq!(view.title(200), "[CRITICAL] HighErrorRate — checkout");
+        assert_eq!(view.summary(), "Very high error rate");
+        assert_eq!(
+            view.group_identity().unwrap(),
+            "versus-critical\n{}:{alertname=\"HighErrorRate\"}"
+        );
+    }
+
+    #[test]
+    fn reads_free_form_fields() {
+        let payload = json!({"Logs": "[CRITICAL] boom", "ServiceName": "test-service", "Severity": "critical"});
+        let view = AlertView::new(&payload);
+        assert_eq!(view.source(), "generic");
+        assert_eq!(view.severity().as_deref(), Some("critical"));
+        assert_eq!(view.title(200), "[CRITICAL] test-service");
+        assert_eq!(view.summary(), "[CRITICAL] boom");
+        assert!(view.group_identity().is_none());
+    }
+
+    #[test]
+    fn signature_changes_only_when_the_firing_set_changes() {
+        let mut payload = alertmanager();
+        let before = AlertView::new(&payload).alert_signature();
+        payload["alerts"].as_array_mut().unwrap().reverse();
+        assert_eq!(AlertView::new(&payload).alert_signature(), before);
+        payload["alerts"][0]["status"] = json!("resolved");
+        assert_ne!(AlertView::new(&payload).alert_signature(), before);
+    }
+
+    #[test]
+    fn titles_are_cut_to_length_on_char_boundaries() {
+        let name = "é".repeat(300);
+        let payload = json!({"alertname": name});
+        let title = AlertView::new(&payload).title(200);
+        assert!(title.chars().count() <= 200, "{}", title.chars().count());
+    }
+}

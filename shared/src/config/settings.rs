@@ -1,0 +1,303 @@
+//! The configuration tree, key for key as `config.yaml` spells it (see design.md; new keys are marked there).
+
+use crate::secret::{optional_secret, Secret};
+use serde::Deserialize;
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default)]
+pub struct Settings {
+    pub name: String,
+    pub host: String,
+    pub port: u16,
+    /// Base of ack links, e.g. `https://versus.example.com`.
+    pub public_host: String,
+    pub log_format: LogFormat,
+    pub alert: AlertSettings,
+    pub oncall: OncallSettings,
+    pub redis: RedisSettings,
+    pub worker: WorkerSettings,
+    pub queue: QueueSettings,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Self {
+            name: "versus".into(),
+            host: "0.0.0.0".into(),
+            port: 3000,
+            public_host: String::new(),
+            log_format: LogFormat::Text,
+            alert: AlertSettings::default(),
+            oncall: OncallSettings::default(),
+            redis: RedisSettings::default(),
+            worker: WorkerSettings::default(),
+            queue: QueueSettings::default(),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, Deserialize, PartialEq, Eq, Default)]
+#[serde(rename_all = "lowercase")]
+pub enum LogFormat {
+    #[default]
+    Text,
+    Json,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default)]
+pub struct AlertSettings {
+    pub debug_body: bool,
+    /// Largest accepted webhook body; larger ones get `413`.
+    pub body_limit_bytes: usize,
+    pub slack: SlackSettings,
+}
+
+impl Default for AlertSettings {
+    fn default() -> Self {
+        Self {
+            debug_body: false,
+            body_limit_bytes: 1024 * 1024,
+            slack: SlackSettings::default(),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default)]
+pub struct SlackSettings {
+    pub enable: bool,
+    #[serde(deserialize_with = "optional_secret")]
+    pub token: Option<Secret>,
+    pub channel_id: String,
+    pub template_path: PathBuf,
+    pub api_url: String,
+    #[serde(deserialize_with = "optional_secret")]
+    pub signing_secret: Option<Secret>,
+    pub message_properties: MessageProperties,
+}
+
+impl Default for SlackSettings {
+    fn default() -> Self {
+        Self {
+            enable: false,
+            token: None,
+            channel_id: String::new(),
+            template_path: PathBuf::from("config/slack_message.tmpl"),
+            api_url: "https://slack.com/api".into(),
+            signing_secret: None,
+            message_properties: MessageProperties::default(),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default)]
+pub struct MessageProperties {
+    pub button_text: String,
+    pub button_style: String,
+    pub disable_button: bool,
+}
+
+impl Default for MessageProperties {
+    fn default() -> Self {
+        Self {
+            button_text: "Acknowledge Incident".into(),
+            button_style: "primary".into(),
+            disable_button: false,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default)]
+pub struct OncallSettings {
+    pub enable: bool,
+    pub initialized_only: bool,
+    pub wait_minutes: f64,
+    pub provider: String,
+    /// HMAC key of ack links. When the key is absent, `VERSUS_ACK_SECRET` is used, so the product
+    /// documentation's example configs (which predate the key) load unchanged.
+    #[serde(deserialize_with = "optional_secret")]
+    pub ack_secret: Option<Secret>,
+    pub aws_incident_manager: AwsIncidentManagerSettings,
+}
+
+impl Default for OncallSettings {
+    fn default() -> Self {
+        Self {
+            enable: false,
+            initialized_only: false,
+            wait_minutes: 3.0,
+            provider: "aws_incident_manager".into(),
+            ack_secret: None,
+            aws_incident_manager: AwsIncidentManagerSettings::default(),
+        }
+    }
+}
+
+impl OncallSettings {
+    /// On-call is ready for use: either on by default or initialised for opt-in requests.
+    pub fn is_ready(&self) -> bool {
+        self.enable || self.initialized_only
+    }
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default)]
+pub struct AwsIncidentManagerSettings {
+    pub response_plan_arn: String,
+    pub other_response_plan_arns: BTreeMap<String, String>,
+    /// Also resolve the AWS incident (`UpdateIncidentRecord`) when the alert resolves.
+    pub resolve_incident: bool,
+    /// Severity label (lower-case) to StartIncident `impact` (1 = critical .. 5 = no impact).
+    pub impact: BTreeMap<String, i32>,
+    /// Impact for severities missing from `impact`.
+    pub default_impact: i32,
+}
+
+impl Default for AwsIncidentManagerSettings {
+    fn default() -> Self {
+        Self {
+            response_plan_arn: String::new(),
+            other_response_plan_arns: BTreeMap::new(),
+            resolve_incident: false,
+            impact: [
+                ("critical", 1),
+                ("urgent", 1),
+                ("high", 2),
+                ("error", 2),
+                ("warning", 3),
+                ("info", 4),
+            ]
+            .into_iter()
+            .map(|(k, v)| (k.to_string(), v))
+            .collect(),
+            default_impact: 3,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default)]
+pub struct RedisSettings {
+    pub host: String,
+    pub port: u16,
+    #[serde(deserialize_with = "optional_secret")]
+    pub password: Option<Secret>,
+    pub db: i64,
+    pub tls: bool,
+    pub insecure_skip_verify: bool,
+    /// Every key Versus writes starts with this, including the job queues.
+    pub key_prefix: String,
+    /// How long incident records (and their dedup keys) are kept.
+    pub retention_hours: u64,
+    /// Bound on connecting and on every command, so an outage answers `503` instead of hanging.
+    pub timeout_ms: u64,
+}
+
+impl Default for RedisSettings {
+    fn default() -> Self {
+        Self {
+            host: "127.0.0.1".into(),
+            port: 6379,
+            password: None,
+            db: 0,
+            tls: false,
+            insecure_skip_verify: false,
+            key_prefix: "versus:".into(),
+            retention_hours: 168,
+            timeout_ms: 2000,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default)]
+pub struct WorkerSettings {
+    pub port: u16,
+    pub concurrency: usize,
+    /// On SIGTERM, in-flight jobs get this long to finish before their leases are handed back.
+    pub shutdown_grace_seconds: u64,
+    /// Exit non-zero when Redis has been unreachable this long, so the orchestrator restarts the worker.
+    pub redis_down_exit_seconds: u64,
+}
+
+impl Default for WorkerSettings {
+    fn default() -> Self {
+        Self {
+            port: 3001,
+            concurrency: 16,
+            shutdown_grace_seconds: 25,
+            redis_down_exit_seconds: 300,
+        }
+    }
+}
+
+/// Queue behaviour (new). Defaults suit production; tests shorten them.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default)]
+pub struct QueueSettings {
+    /// A fetched job belongs to its worker this long unless the worker renews it; a killed worker's jobs
+    /// run again after at most this plus `reap_interval_ms`.
+    pub lease_seconds: f64,
+    pub reap_interval_ms: u64,
+    /// Longest an idle worker sleeps between checks when no wake-up arrives.
+    pub idle_poll_ms: u64,
+    /// Finished job data is kept this long (for inspection), then expires.
+    pub finished_ttl_seconds: u64,
+    pub notify: RetryPolicySettings,
+    pub escalate: RetryPolicySettings,
+    pub slack_update: RetryPolicySettings,
+}
+
+impl Default for QueueSettings {
+    fn default() -> Self {
+        Self {
+            lease_seconds: 15.0,
+            reap_interval_ms: 1000,
+            idle_poll_ms: 1000,
+            finished_ttl_seconds: 3600,
+            notify: RetryPolicySettings::default(),
+            escalate: RetryPolicySettings {
+                max_attempts: 40,
+                ..RetryPolicySettings::default()
+            },
+            slack_update: RetryPolicySettings::default(),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default)]
+pub struct RetryPolicySettings {
+    pub max_attempts: u32,
+    pub backoff_initial_ms: u64,
+    pub backoff_max_ms: u64,
+}
+
+impl Default for RetryPolicySettings {
+    fn default() -> Self {
+        Self {
+            max_attempts: 20,
+            backoff_initial_ms: 500,
+            backoff_max_ms: 30_000,
+        }
+    }
+}
+
+impl RetryPolicySettings {
+    /// Exponential backoff before attempt `attempt + 1` (attempts count from 1), with ±20 % jitter
+    /// so that jobs failing together do not retry in lockstep.
+    pub fn backoff(&self, attempt: u32) -> std::time::Duration {
+        let exp = attempt.saturating_sub(1).min(30);
+        let base = self
+            .backoff_initial_ms
+            .saturating_mul(1u64 << exp)
+            .min(self.backoff_max_ms);
+        let jitter = rand::random_range(0.8..1.2);
+        std::time::Duration::from_millis((base as f64 * jitter) as u64)
+    }
+}

@@ -1,0 +1,220 @@
+//! Start-up checks: each problem names the key and says what is wrong, all of them reported at once.
+
+use super::settings::{RetryPolicySettings, Settings};
+use std::fmt;
+use std::path::{Path, PathBuf};
+
+/// One thing wrong with one key.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Problem {
+    pub key: String,
+    pub message: String,
+}
+
+impl fmt::Display for Problem {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}: {}", self.key, self.message)
+    }
+}
+
+struct Problems(Vec<Problem>);
+
+impl Problems {
+    fn check(&mut self, ok: bool, key: &str, message: impl Into<String>) {
+        if !ok {
+            self.0.push(Problem {
+                key: key.to_string(),
+                message: message.into(),
+            });
+        }
+    }
+}
+
+fn is_http_url(value: &str) -> bool {
+    value.starts_with("http://") || value.starts_with("https://")
+}
+
+/// Where a relative template path is looked for: the working directory, then the config file's directory
+/// and each of its ancestors (so `config/examples/x.yaml` finds `config/slack_message.tmpl` from the repo root).
+pub fn resolve_template_path(template: &Path, config_path: &Path) -> Option<PathBuf> {
+    if template.is_absolute() || template.exists() {
+        return template.exists().then(|| template.to_path_buf());
+    }
+    config_path
+        .parent()?
+        .ancestors()
+        .map(|dir| dir.join(template))
+        .find(|candidate| candidate.exists())
+}
+
+pub fn validate(settings: &Settings, config_path: &Path) -> Vec<Problem> {
+    let mut p = Problems(Vec::new());
+    p.check(settings.port != 0, "port", "must be between 1 and 65535");
+    p.check(
+        !settings.host.is_empty(),
+        "host",
+        "must not be empty; use 0.0.0.0 to listen on every interface",
+    );
+
+    let alert = &settings.alert;
+    p.check(
+        alert.body_limit_bytes > 0,
+        "alert.body_limit_bytes",
+        "must be greater than 0",
+    );
+    let slack = &alert.slack;
+    if slack.enable {
+        p.check(
+            slack.token.is_some(),
+            "alert.slack.token",
+            "is required when alert.slack.enable is true; set it to a bot token (xoxb-...), e.g. token: ${SLACK_TOKEN}",
+        );
+        p.check(
+            !slack.channel_id.is_empty(),
+            "alert.slack.channel_id",
+            "is required when alert.slack.enable is true; set it to the channel's id (C0123...)",
+        );
+        p.check(
+            resolve_template_path(&slack.template_path, config_path).is_some(),
+            "alert.slack.template_path",
+            format!("file {} does not exist (looked in the working directory and beside the config file)", slack.template_path.display()),
+        );
+        p.check(
+            is_http_url(&slack.api_url),
+            "alert.slack.api_url",
+            "must start with http:// or https://",
+        );
+    }
+    let style = slack.message_properties.button_style.as_str();
+    p.check(
+        matches!(style, "" | "primary" | "danger"),
+        "alert.slack.message_properties.button_style",
+        format!("is {style:?}; Slack accepts \"primary\", \"danger\" or \"\" (default style)"),
+    );
+
+    let oncall = &settings.oncall;
+    p.check(
+        (0.0..=1440.0).contains(&oncall.wait_minutes),
+        "oncall.wait_minutes",
+        "must be between 0 and 1440 minutes",
+    );
+    if oncall.is_ready() {
+        p.check(
+            oncall.provider == "aws_incident_manager",
+            "oncall.provider",
+            format!(
+                "is {:?}; the only supported provider is aws_incident_manager",
+                oncall.provider
+            ),
+        );
+        let aws = &oncall.aws_incident_manager;
+        p.check(
+            aws.response_plan_arn.starts_with("arn:"),
+            "oncall.aws_incident_manager.response_plan_arn",
+            "is required when on-call is enabled or initialized_only; set it to arn:aws:ssm-incidents::ACCOUNT:response-plan/NAME",
+        );
+        for (key, arn) in &aws.other_response_plan_arns {
+            p.check(
+                arn.starts_with("arn:"),
+                &format!("oncall.aws_incident_manager.other_response_plan_arns.{key}"),
+                "must be a response plan ARN (arn:aws:ssm-incidents::ACCOUNT:response-plan/NAME)",
+            );
+        }
+        for (severity, impact) in &aws.impact {
+            p.check(
+                (1..=5).contains(impact),
+                &format!("oncall.aws_incident_manager.impact.{severity}"),
+                "must be between 1 (critical) and 5 (no impact)",
+            );
+        }
+        p.check(
+            (1..=5).contains(&aws.default_impact),
+            "oncall.aws_incident_manager.default_impact",
+            "must be between 1 (critical) and 5 (no impact)",
+        );
+        p.check(
+            oncall.ack_secret.as_ref().is_some_and(|s| s.expose().len() >= 16),
+            "oncall.ack_secret",
+            "is required when on-call is enabled: at least 16 random characters (set VERSUS_ACK_SECRET, e.g. from `openssl rand -hex 32`)",
+        );
+        p.check(
+            is_http_url(&settings.public_host),
+            "public_host",
+            "is required when on-call is enabled: the public base URL of ack links, e.g. https://versus.example.com",
+        );
+    }
+
+    let redis = &settings.redis;
+    p.check(
+        !redis.host.is_empty(),
+        "redis.host",
+        "is required: Versus keeps incidents and jobs in Redis",
+    );
+    p.check(redis.port != 0, "redis.port", "must be between 1 and 65535");
+    p.check(redis.db >= 0, "redis.db", "must not be negative");
+    p.check(
+        !redis.key_prefix.is_empty(),
+        "redis.key_prefix",
+        "must not be empty; several installations may share one Redis",
+    );
+    p.check(
+        redis.retention_hours > 0,
+        "redis.retention_hours",
+        "must be at least 1 hour",
+    );
+    p.check(
+        redis.timeout_ms > 0,
+        "redis.timeout_ms",
+        "must be greater than 0",
+    );
+
+    let worker = &settings.worker;
+    p.check(
+        worker.port != 0,
+        "worker.port",
+        "must be between 1 and 65535",
+    );
+    p.check(
+        worker.concurrency > 0,
+        "worker.concurrency",
+        "must be at least 1",
+    );
+
+    let queue = &settings.queue;
+    p.check(
+        queue.lease_seconds > 0.0,
+        "queue.lease_seconds",
+        "must be greater than 0",
+    );
+    p.check(
+        queue.reap_interval_ms > 0,
+        "queue.reap_interval_ms",
+        "must be greater than 0",
+    );
+    p.check(
+        queue.idle_poll_ms > 0,
+        "queue.idle_poll_ms",
+        "must be greater than 0",
+    );
+    for (name, policy) in [
+        ("notify", &queue.notify),
+        ("escalate", &queue.escalate),
+        ("slack_update", &queue.slack_update),
+    ] {
+        check_policy(&mut p, name, policy);
+    }
+    p.0
+}
+
+fn check_policy(p: &mut Problems, name: &str, policy: &RetryPolicySettings) {
+    p.check(
+        policy.max_attempts >= 1,
+        &format!("queue.{name}.max_attempts"),
+        "must be at least 1",
+    );
+    p.check(
+        policy.backoff_initial_ms > 0 && policy.backoff_initial_ms <= policy.backoff_max_ms,
+        &format!("queue.{name}.backoff_initial_ms"),
+        "must be greater than 0 and not above backoff_max_ms",
+    );
+}

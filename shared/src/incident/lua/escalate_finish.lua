@@ -1,0 +1,18 @@
+-- Records the outcome of StartIncident. ARGV: prefix, id, outcome (started|failed), detail (ARN or reason)
+local prefix, id = ARGV[1], ARGV[2]
+local key = vi_key(prefix, id)
+if redis.call('EXISTS', key) == 0 then
+  return 0
+end
+local now = vq_now_ms()
+if ARGV[3] == 'started' then
+  if redis.call('HSETNX', key, 'aws_arn', ARGV[4]) == 0 then
+    return 0
+  end
+  redis.call('HSET', key, 'updated_ms', now)
+  vi_slack_update(prefix, id, 'escalated', now)
+else
+  redis.call('HSET', key, 'page_failed', ARGV[4], 'updated_ms', now)
+  vi_slack_update(prefix, id, 'page_failed', now)
+end
+return 1

@@ -1,0 +1,85 @@
+-- One webhook's incident, written atomically with its jobs in a single round trip.
+-- ARGV: 1 prefix, 2 new_id, 3 request_key ('' = none), 4 request_ttl_ms, 5 dedup_key ('' = none),
+--       6 retention_ms, 7 status (firing|resolved), 8 oncall (0|1), 9 wait_ms, 10 plan_arn,
+--       11 payload, 12 source, 13 severity, 14 title, 15 alert_signature, 16 resolve_aws (0|1)
+-- Returns {outcome, incident_id, previous_state}: outcome is created | updated | unchanged | resolved | duplicate_request
+local prefix, new_id = ARGV[1], ARGV[2]
+local now = vq_now_ms()
+local retention = tonumber(ARGV[6])
+
+if ARGV[3] ~= '' then
+  local seen = redis.call('GET', prefix .. 'request:' .. ARGV[3])
+  if seen then
+    return {'duplicate_request', seen, ''}
+  end
+end
+
+local function remember_request(id)
+  if ARGV[3] ~= '' then
+    redis.call('SET', prefix .. 'request:' .. ARGV[3], id, 'PX', tonumber(ARGV[4]))
+  end
+end
+
+local dedup = ''
+local open_id = false
+if ARGV[5] ~= '' then
+  dedup = prefix .. 'dedup:' .. ARGV[5]
+  open_id = redis.call('GET', dedup)
+end
+local open_state = ''
+if open_id then
+  open_state = redis.call('HGET', vi_key(prefix, open_id), 'state') or ''
+  if not vi_is_open(open_state) then
+    open_id = false
+  end
+end
+
+if open_id then
+  local key = vi_key(prefix, open_id)
+  if ARGV[7] == 'resolved' then
+    redis.call('HSET', key, 'state', 'resolved', 'resolved_ms', now, 'updated_ms', now, 'payload', ARGV[11],
+      'resolved_from', open_state)
+    redis.call('DEL', dedup)
+    vi_slack_update(prefix, open_id, 'resolved', now)
+    if open_state == 'escalated' and ARGV[16] == '1' then
+      vq_push(prefix, 'aws_resolve', open_id, vi_job(open_id), 0, open_id, retention, now)
+    end
+    remember_request(open_id)
+    return {'resolved', open_id, open_state}
+  end
+  local previous = redis.call('HGET', key, 'alert_signature') or ''
+  redis.call('HSET', key, 'payload', ARGV[11], 'updated_ms', now, 'alert_signature', ARGV[15])
+  redis.call('HINCRBY', key, 'resends', 1)
+  local outcome = 'unchanged'
+  if previous ~= ARGV[15] then
+    vi_slack_update(prefix, open_id, 'alerts_changed', now)
+    outcome = 'updated'
+  end
+  remember_request(open_id)
+  return {outcome, open_id, open_state}
+end
+
+-- A new incident. A resolved payload with nothing open is posted as a plain message and never pages.
+local key = vi_key(prefix, new_id)
+local resolved = ARGV[7] == 'resolved'
+local oncall = (not resolved) and ARGV[8] == '1'
+local due = now + tonumber(ARGV[9])
+redis.call('HSET', key, 'id', new_id, 'state', resolved and 'resolved' or 'pending', 'created_ms', now,
+  'updated_ms', now, 'status', ARGV[7], 'oncall', oncall and '1' or '0', 'payload', ARGV[11],
+  'source', ARGV[12], 'severity', ARGV[13], 'title', ARGV[14], 'alert_signature', ARGV[15], 'dedup_key', ARGV[5])
+if resolved then
+  redis.call('HSET', key, 'resolved_ms', now)
+end
+if oncall then
+  redis.call('HSET', key, 'due_ms', due, 'plan_arn', ARGV[10])
+end
+redis.call('PEXPIRE', key, retention)
+if dedup ~= '' and not resolved then
+  redis.call('SET', dedup, new_id, 'PX', retention)
+end
+vq_push(prefix, 'notify', new_id, vi_job(new_id), 0, new_id, retention, now)
+if oncall then
+  vq_push(prefix, 'escalate', new_id, vi_job(new_id), tonumber(ARGV[9]), new_id, retention, now)
+end
+remember_request(new_id)
+return {'created', new_id, ''}

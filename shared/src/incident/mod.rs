@@ -1,0 +1,13 @@
+//! Incidents and their state machine: `pending -> acked | escalated | resolved` (and `acked|escalated ->
+//! resolved`), changed only by atomic Lua scripts that also enqueue the jobs each change causes. Records
+//! (and their dedup keys) expire after `redis.retention_hours`.
+
+mod record;
+mod scripts;
+mod store;
+
+pub use record::{Incident, IncidentState};
+pub use store::{
+    AckResult, EscalateDecision, EscalationResult, IncidentStore, IngestOutcome, IngestResult,
+    NewIncident, OncallPlan, StoreError,
+};

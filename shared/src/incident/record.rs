@@ -1,0 +1,116 @@
+//! An incident as stored in Redis (`{prefix}incident:{id}`, a hash).
+
+use std::collections::HashMap;
+use std::fmt;
+use std::str::FromStr;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum IncidentState {
+    /// Posted (or about to be); if on-call applies, an escalation is scheduled.
+    Pending,
+    Acked,
+    Escalated,
+    Resolved,
+}
+
+impl IncidentState {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            IncidentState::Pending => "pending",
+            IncidentState::Acked => "acked",
+            IncidentState::Escalated => "escalated",
+            IncidentState::Resolved => "resolved",
+        }
+    }
+}
+
+impl fmt::Display for IncidentState {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl FromStr for IncidentState {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match s {
+            "pending" => Ok(Self::Pending),
+            "acked" => Ok(Self::Acked),
+            "escalated" => Ok(Self::Escalated),
+            "resolved" => Ok(Self::Resolved),
+            other => Err(format!("unknown incident state {other:?}")),
+        }
+    }
+}
+
+/// The stored incident. Times are Redis server milliseconds since the epoch.
+#[derive(Debug, Clone)]
+pub struct Incident {
+    pub id: String,
+    pub state: IncidentState,
+    pub created_ms: i64,
+    pub updated_ms: i64,
+    /// `firing` or `resolved`: the status of the payload that created it.
+    pub status: String,
+    pub oncall: bool,
+    /// The latest payload received for it, as JSON text.
+    pub payload: String,
+    pub source: String,
+    pub severity: String,
+    pub title: String,
+    pub dedup_key: String,
+    pub due_ms: Option<i64>,
+    pub plan_arn: String,
+    pub slack_channel: String,
+    pub slack_ts: String,
+    pub aws_arn: String,
+    pub acked_ms: Option<i64>,
+    pub acked_by: String,
+    pub acked_via: String,
+    pub escalated_ms: Option<i64>,
+    pub resolved_ms: Option<i64>,
+    pub resolved_from: String,
+    pub page_failed: String,
+    pub resends: u64,
+}
+
+impl Incident {
+    pub fn from_hash(mut fields: HashMap<String, String>) -> Option<Self> {
+        let mut take = |name: &str| fields.remove(name).unwrap_or_default();
+        let id = take("id");
+        if id.is_empty() {
+            return None;
+        }
+        let number = |value: String| value.parse::<i64>().ok();
+        Some(Self {
+            id,
+            state: take("state").parse().ok()?,
+            created_ms: number(take("created_ms")).unwrap_or(0),
+            updated_ms: number(take("updated_ms")).unwrap_or(0),
+            status: take("status"),
+            oncall: take("oncall") == "1",
+            payload: take("payload"),
+            source: take("source"),
+            severity: take("severity"),
+            title: take("title"),
+            dedup_key: take("dedup_key"),
+            due_ms: number(take("due_ms")),
+            plan_arn: take("plan_arn"),
+            slack_channel: take("slack_channel"),
+            slack_ts: take("slack_ts"),
+            aws_arn: take("aws_arn"),
+            acked_ms: number(take("acked_ms")),
+            acked_by: take("acked_by"),
+            acked_via: take("acked_via"),
+            escalated_ms: number(take("escalated_ms")),
+            resolved_ms: number(take("resolved_ms")),
+            resolved_from: take("resolved_from"),
+            page_failed: take("page_failed"),
+            resends: take("resends").parse().unwrap_or(0),
+        })
+    }
+
+    pub fn payload_json(&self) -> serde_json::Value {
+        serde_json::from_str(&self.payload).unwrap_or(serde_json::Value::Null)
+    }
+}

@@ -1,0 +1,24 @@
+//! The incident state machine's Lua scripts. Each has the queue library prepended, so that a state change
+//! and the jobs it causes are one atomic step.
+
+use crate::queue::scripts::LIB as QUEUE_LIB;
+use redis::Script;
+use std::sync::LazyLock;
+
+const LIB: &str = include_str!("lua/lib.lua");
+
+fn with_libs(body: &str) -> Script {
+    Script::new(&format!("{QUEUE_LIB}\n{LIB}\n{body}"))
+}
+
+macro_rules! script {
+    ($name:ident, $file:literal) => {
+        pub static $name: LazyLock<Script> = LazyLock::new(|| with_libs(include_str!($file)));
+    };
+}
+
+script!(INGEST, "lua/ingest.lua");
+script!(ACK, "lua/ack.lua");
+script!(ESCALATE_BEGIN, "lua/escalate_begin.lua");
+script!(ESCALATE_FINISH, "lua/escalate_finish.lua");
+script!(SLACK_POSTED, "lua/slack_posted.lua");

@@ -1,0 +1,183 @@
+//! Records each run's outcome in Redis: done, retry after backoff, or dead-letter. This is the backend's
+//! apalis middleware, so it wraps every other layer and sees the final result, panics included.
+
+use super::job::{JobError, JobMeta};
+use super::runtime::QueueRuntime;
+use apalis_core::error::BoxDynError;
+use apalis_core::task::Task;
+use futures::future::BoxFuture;
+use std::task::{Context, Poll};
+use std::time::Duration;
+use tower::{Layer, Service};
+
+#[derive(Clone)]
+pub struct SettleLayer {
+    runtime: QueueRuntime,
+}
+
+impl SettleLayer {
+    pub fn new(runtime: QueueRuntime) -> Self {
+        Self { runtime }
+    }
+}
+
+impl<S> Layer<S> for SettleLayer {
+    type Service = SettleService<S>;
+
+    fn layer(&self, inner: S) -> Self::Service {
+        SettleService {
+            inner,
+            runtime: self.runtime.clone(),
+        }
+    }
+}
+
+#[derive(Clone)]
+pub struct SettleService<S> {
+    inner: S,
+    runtime: QueueRuntime,
+}
+
+/// What to do with a finished run.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Outcome {
+    Done,
+    /// `refund`: the run was turned away (rate limit) and does not count against the attempt limit.
+    Retry {
+        after: Duration,
+        error: String,
+        refund: bool,
+    },
+    Dead {
+        error: String,
+    },
+}
+
+impl Outcome {
+    fn label(&self) -> &'static str {
+        match self {
+            Outcome::Done => "done",
+            Outcome::Retry { .. } => "retry",
+            Outcome::Dead { .. } => "dead",
+        }
+    }
+}
+
+/// Decides the outcome of a run from its result and the queue's retry policy.
+pub fn decide(result: &Result<(), BoxDynError>, meta: &JobMeta, runtime: &QueueRuntime) -> Outcome {
+    let Err(error) = result else {
+        return Outcome::Done;
+    };
+    let message = match error.downcast_ref::<JobError>() {
+        Some(JobError::Permanent(message)) => {
+            return Outcome::Dead {
+                error: message.clone(),
+            }
+        }
+        Some(JobError::RetryAfter { message, after }) => {
+            return Outcome::Retry {
+                after: *after,
+                error: message.clone(),
+                refund: true,
+            }
+        }
+        Some(JobError::Retry(message)) => message.clone(),
+        // Timeouts, panics and anything untyped are treated as transient.
+        None => error.to_string(),
+    };
+    if meta.attempt >= runtime.policy.max_attempts {
+        return Outcome::Dead {
+            error: format!("gave up after {} attempts: {message}", meta.attempt),
+        };
+    }
+    Outcome::Retry {
+        after: runtime.policy.backoff(meta.attempt),
+        error: message,
+        refund: false,
+    }
+}
+
+impl<S, J> Service<Task<J>> for SettleService<S>
+where
+    S: Service<Task<J>, Response = ()>,
+    S::Error: Into<BoxDynError>,
+    S::Future: Send + 'static,
+    J: Send + 'static,
+{
+    type Response = ();
+    type Error = BoxDynError;
+    type Future = BoxFuture<'static, Result<(), BoxDynError>>;
+
+    fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), Self::Error>> {
+        self.inner.poll_ready(cx).map_err(Into::into)
+    }
+
+    fn call(&mut self, task: Task<J>) -> Self::Future {
+        let meta = task.data().get::<JobMeta>().cloned();
+        let future = self.inner.call(task);
+        let runtime = self.runtime.clone();
+        Box::pin(async move {
+            let result = future.await.map_err(Into::into);
+            let Some(meta) = meta else {
+                return result; // Not one of ours: nothing to settle.
+            };
+            let outcome = decide(&result, &meta, &runtime);
+            metrics::counter!("versus_jobs_total", "queue" => meta.queue, "outcome" => outcome.label()).increment(1);
+            match &outcome {
+                Outcome::Done => {}
+                Outcome::Retry { after, error, .. } => {
+                    tracing::warn!(queue = meta.queue, job_id = %meta.id, attempt = meta.attempt, retry_in = ?after, %error, "job failed; will retry")
+                }
+                Outcome::Dead { error } => {
+                    tracing::error!(queue = meta.queue, job_id = %meta.id, attempt = meta.attempt, %error, "job dead-lettered; list with `versus-worker dead-letters list`")
+                }
+            }
+            settle(&runtime, &meta, &outcome).await;
+            runtime.leases.remove(&meta.id);
+            result
+        })
+    }
+}
+
+/// Writes the outcome, retrying through short Redis outages. If Redis stays away longer than the lease,
+/// the lease expires and the job runs again: at-least-once, never lost.
+async fn settle(runtime: &QueueRuntime, meta: &JobMeta, outcome: &Outcome) {
+    let store = &runtime.store;
+    let started = tokio::time::Instant::now();
+    let mut pause = Duration::from_millis(50);
+    loop {
+        let written = match outcome {
+            Outcome::Done => {
+                store
+                    .complete(&meta.id, &meta.lease, runtime.finished_ttl)
+                    .await
+            }
+            Outcome::Retry {
+                after,
+                error,
+                refund,
+            } => {
+                store
+                    .retry(&meta.id, &meta.lease, *after, error, *refund)
+                    .await
+            }
+            Outcome::Dead { error } => store.dead_letter(&meta.id, &meta.lease, error).await,
+        };
+        match written {
+            Ok(true) => return,
+            Ok(false) => {
+                tracing::warn!(queue = meta.queue, job_id = %meta.id, "lease was lost before the job settled; another run owns it now");
+                return;
+            }
+            Err(error) if started.elapsed() < runtime.lease_for => {
+                tracing::warn!(queue = meta.queue, job_id = %meta.id, %error, "cannot record job outcome yet; retrying");
+                tokio::time::sleep(pause).await;
+                pause = (pause * 2).min(Duration::from_secs(1));
+            }
+            Err(error) => {
+                tracing::error!(queue = meta.queue, job_id = %meta.id, %error, "gave up recording job outcome; the job will run again when its lease expires");
+                return;
+            }
+        }
+    }
+}

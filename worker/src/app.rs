@@ -1,0 +1,252 @@
+//! Wiring: one apalis worker per job kind over the Redis backend, run by an apalis Monitor, plus the
+//! health/metrics server. Graceful shutdown on SIGTERM: stop fetching, give in-flight jobs
+//! `worker.shutdown_grace_seconds`, hand back whatever is left.
+
+use crate::deps::{Deps, SharedDeps};
+use crate::handlers;
+use crate::http;
+use crate::slack::{Composer, SlackClient};
+use anyhow::Context;
+use apalis::prelude::*;
+use std::sync::Arc;
+use std::time::Duration;
+use versus_shared::config::{RetryPolicySettings, Settings};
+use versus_shared::health::RedisHealth;
+use versus_shared::incident::IncidentStore;
+use versus_shared::jobs::{AwsResolveJob, EscalateJob, NotifyJob, SlackUpdateJob};
+use versus_shared::queue::{FatalSignal, Job, JobStore, QueueRuntime, RedisBackend};
+use versus_shared::template::MessageTemplate;
+
+/// Longest a single job may run before it is treated as failed (and retried).
+const JOB_TIMEOUT: Duration = Duration::from_secs(60);
+
+pub struct WorkerApp {
+    settings: Arc<Settings>,
+    deps: SharedDeps,
+    health: RedisHealth,
+    redis: redis::aio::ConnectionManager,
+    fatal: FatalSignal,
+    instance: String,
+}
+
+impl WorkerApp {
+    pub async fn build(settings: Settings, config_path: &std::path::Path) -> anyhow::Result<Self> {
+        let settings = Arc::new(settings);
+        let redis = versus_shared::redis_conn::managed(&settings.redis)
+            .context("invalid Redis settings")?;
+        let retention = Duration::from_secs(settings.redis.retention_hours * 3600);
+        let incidents = IncidentStore::new(redis.clone(), &settings.redis.key_prefix, retention);
+        let slack_settings = &settings.alert.slack;
+        let (slack, template) = if slack_settings.enable {
+            let path = versus_shared::config::resolve_template_path(
+                &slack_settings.template_path,
+                config_path,
+            )
+            .unwrap_or_else(|| slack_settings.template_path.clone());
+            let template =
+                MessageTemplate::from_file(&path).map_err(|e| anyhow::anyhow!(e.report()))?;
+            let token = slack_settings
+                .token
+                .clone()
+                .context("alert.slack.token is required")?;
+            (
+                Some(SlackClient::new(
+                    &slack_settings.api_url,
+                    token,
+                    &slack_settings.channel_id,
+                )),
+                Some(template),
+            )
+        } else {
+            let template = versus_shared::config::resolve_template_path(
+                &slack_settings.template_path,
+                config_path,
+            )
+            .and_then(|path| MessageTemplate::from_file(&path).ok());
+            (None, template)
+        };
+        let aws = if settings.oncall.is_ready() {
+            Some(crate::aws::IncidentManager::from_env().await)
+        } else {
+            None
+        };
+        let deps = Arc::new(Deps {
+            composer: Composer::new(&settings, template),
+            settings: settings.clone(),
+            incidents,
+            slack,
+            aws,
+        });
+        let instance = format!(
+            "{}-{}-{}",
+            hostname(),
+            std::process::id(),
+            &versus_shared::queue::new_job_id()[24..]
+        );
+        Ok(Self {
+            settings,
+            deps,
+            health: RedisHealth::new(),
+            redis,
+            fatal: FatalSignal::default(),
+            instance,
+        })
+    }
+
+    fn runtime<J: Job>(&self, policy: &RetryPolicySettings) -> QueueRuntime {
+        let retention = Duration::from_secs(self.settings.redis.retention_hours * 3600);
+        let store = JobStore::for_job::<J>(
+            self.redis.clone(),
+            &self.settings.redis.key_prefix,
+            retention,
+        );
+        QueueRuntime::from_settings(
+            &self.settings,
+            store,
+            policy.clone(),
+            self.health.clone(),
+            self.fatal.clone(),
+            &self.instance,
+        )
+    }
+
+    /// Runs until SIGTERM/SIGINT (exit 0) or until the queue cannot work (error: exit non-zero).
+    pub async fn run(self) -> anyhow::Result<()> {
+        let metrics = versus_shared::metrics::install();
+        let http = http::serve(
+            &self.settings,
+            self.redis.clone(),
+            self.health.clone(),
+            metrics,
+        )?;
+        let http_handle = http.handle();
+        tokio::spawn(http);
+
+        let queue = &self.settings.queue;
+        let notify = self.runtime::<NotifyJob>(&queue.notify);
+        let escalate = self.runtime::<EscalateJob>(&queue.escalate);
+        let slack_update = self.runtime::<SlackUpdateJob>(&queue.slack_update);
+        let aws_resolve = self.runtime::<AwsResolveJob>(&queue.escalate);
+        let runtimes = [
+            notify.clone(),
+            escalate.clone(),
+            slack_update.clone(),
+            aws_resolve.clone(),
+        ];
+        for runtime in &runtimes {
+            tokio::spawn(versus_shared::queue::run_maintenance(runtime.clone()));
+        }
+
+        let deps = self.deps.clone();
+        let name = |queue: &str| format!("{}-{queue}", self.instance);
+        let monitor = Monitor::new()
+            .register({
+                let (runtime, deps, name) = (notify, deps.clone(), name("notify"));
+                move |_| {
+                    WorkerBuilder::new(name.clone())
+                        .backend(RedisBackend::<NotifyJob>::start(runtime.clone()))
+                        .data(deps.clone())
+                        .catch_panic()
+                        .timeout(JOB_TIMEOUT)
+                        .concurrency(runtime.concurrency)
+                        .build(handlers::notify::handle)
+                }
+            })
+            .register({
+                let (runtime, deps, name) = (escalate, deps.clone(), name("escalate"));
+                move |_| {
+                    WorkerBuilder::new(name.clone())
+                        .backend(RedisBackend::<EscalateJob>::start(runtime.clone()))
+                        .data(deps.clone())
+                        .catch_panic()
+                        .timeout(JOB_TIMEOUT)
+                        .concurrency(runtime.concurrency)
+                        .build(handlers::escalate::handle)
+                }
+            })
+            .register({
+                let (runtime, deps, name) = (slack_update, deps.clone(), name("slack_update"));
+                move |_| {
+                    WorkerBuilder::new(name.clone())
+                        .backend(RedisBackend::<SlackUpdateJob>::start(runtime.clone()))
+                        .data(deps.clone())
+                        .catch_panic()
+                        .timeout(JOB_TIMEOUT)
+                        .concurrency(runtime.concurrency)
+                        .build(handlers::slack_update::handle)
+                }
+            })
+            .register({
+                let (runtime, deps, name) = (aws_resolve, deps.clone(), name("aws_resolve"));
+                move |_| {
+                    WorkerBuilder::new(name.clone())
+                        .backend(RedisBackend::<AwsResolveJob>::start(runtime.clone()))
+                        .data(deps.clone())
+                        .catch_panic()
+                        .timeout(JOB_TIMEOUT)
+                        .concurrency(runtime.concurrency)
+                        .build(handlers::aws_resolve::handle)
+                }
+            })
+            .shutdown_timeout(Duration::from_secs(
+                self.settings.worker.shutdown_grace_seconds,
+            ));
+
+        tracing::info!(instance = %self.instance, port = self.settings.worker.port, "versus-worker started");
+        let outcome = tokio::select! {
+            result = monitor.run_with_signal(shutdown_signal()) => result.map_err(|e| anyhow::anyhow!("workers stopped with an error: {e}")),
+            reason = self.fatal.raised() => Err(anyhow::anyhow!("{reason}")),
+        };
+        // Whatever is still leased (jobs that outlived the grace period) runs again elsewhere at once.
+        for runtime in &runtimes {
+            hand_back(runtime).await;
+        }
+        http_handle.stop(true).await;
+        outcome
+    }
+}
+
+async fn hand_back(runtime: &QueueRuntime) {
+    let held = runtime.leases.snapshot();
+    if held.is_empty() {
+        return;
+    }
+    let mut by_lease: std::collections::HashMap<String, Vec<String>> =
+        std::collections::HashMap::new();
+    for (id, lease) in held {
+        by_lease.entry(lease).or_default().push(id);
+    }
+    for (lease, ids) in by_lease {
+        match runtime.store.release(&lease, &ids).await {
+            Ok(released) => tracing::warn!(
+                queue = runtime.store.queue(),
+                released,
+                "handed back jobs still running at the end of the grace period"
+            ),
+            Err(error) => {
+                tracing::warn!(queue = runtime.store.queue(), %error, "could not hand back running jobs; they run again when their leases expire")
+            }
+        }
+    }
+}
+
+async fn shutdown_signal() -> std::io::Result<()> {
+    let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())?;
+    tokio::select! {
+        _ = term.recv() => tracing::info!("SIGTERM: finishing in-flight jobs"),
+        _ = tokio::signal::ctrl_c() => tracing::info!("SIGINT: finishing in-flight jobs"),
+    }
+    Ok(())
+}
+
+fn hostname() -> String {
+    std::env::var("HOSTNAME")
+        .ok()
+        .filter(|h| !h.is_empty())
+        .or_else(|| {
+            std::fs::read_to_string("/etc/hostname")
+                .ok()
+                .map(|h| h.trim().to_string())
+        })
+        .unwrap_or_else(|| "worker".into())
+}

@@ -1,0 +1,19 @@
+//! What job handlers share, built once at start-up.
+
+use crate::aws::IncidentManager;
+use crate::slack::{Composer, SlackClient};
+use std::sync::Arc;
+use versus_shared::config::Settings;
+use versus_shared::incident::IncidentStore;
+
+pub struct Deps {
+    pub settings: Arc<Settings>,
+    pub incidents: IncidentStore,
+    /// None when Slack is not enabled: notifications go to the log.
+    pub slack: Option<SlackClient>,
+    pub composer: Composer,
+    /// None when on-call is not set up.
+    pub aws: Option<IncidentManager>,
+}
+
+pub type SharedDeps = Arc<Deps>;

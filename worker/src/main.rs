@@ -1,0 +1,38 @@
+use anyhow::Context;
+use clap::Parser;
+use versus_shared::cli::CommonArgs;
+use versus_worker::app::WorkerApp;
+
+#[actix_web::main]
+async fn main() {
+    let args = CommonArgs::parse();
+    let settings = match versus_shared::config::load(&args.config) {
+        Ok(settings) => settings,
+        Err(error) => {
+            eprintln!("versus-worker: {error}");
+            std::process::exit(2);
+        }
+    };
+    versus_shared::telemetry::init(settings.log_format);
+    if args.check {
+        println!("{}: configuration is valid", args.config.display());
+        return;
+    }
+    let result = async {
+        let app = WorkerApp::build(settings, &args.config)
+            .await
+            .context("versus-worker could not start")?;
+        app.run().await
+    }
+    .await;
+    match result {
+        Ok(()) => tracing::info!("versus-worker stopped"),
+        Err(error) => {
+            tracing::error!(
+                error = format!("{error:#}"),
+                "versus-worker cannot work; exiting non-zero so it is restarted"
+            );
+            std::process::exit(1);
+        }
+    }
+}

@@ -1,0 +1,219 @@
+//! The Slack Web API calls Versus makes (`chat.postMessage`, `chat.update`), with Slack's failure modes
+//! sorted into what the queue should do: wait for `Retry-After`, retry with backoff, or dead-letter.
+
+use super::rate_gate::RateGate;
+use serde_json::{json, Value};
+use std::time::Duration;
+use thiserror::Error;
+use versus_shared::queue::JobError;
+use versus_shared::secret::Secret;
+
+#[derive(Debug, Error)]
+pub enum SlackError {
+    #[error("Slack rate-limited {method}; retry after {retry_after:?}")]
+    RateLimited {
+        method: &'static str,
+        retry_after: Duration,
+    },
+    #[error("Slack answered HTTP {status} to {method}")]
+    Server { method: &'static str, status: u16 },
+    #[error("cannot reach Slack for {method}: {message}")]
+    Network {
+        method: &'static str,
+        message: String,
+    },
+    #[error("Slack refused {method}: {code}{hint}")]
+    Refused {
+        method: &'static str,
+        code: String,
+        hint: &'static str,
+        permanent: bool,
+    },
+}
+
+impl SlackError {
+    /// Bounded label for `versus_notifications_failed_total{reason}`.
+    pub fn reason(&self) -> String {
+        match self {
+            SlackError::RateLimited { .. } => "rate_limited".into(),
+            SlackError::Server { .. } => "server_error".into(),
+            SlackError::Network { .. } => "network".into(),
+            SlackError::Refused { code, .. } if KNOWN_CODES.contains(&code.as_str()) => {
+                code.clone()
+            }
+            SlackError::Refused { .. } => "other".into(),
+        }
+    }
+}
+
+impl From<SlackError> for JobError {
+    fn from(error: SlackError) -> Self {
+        match &error {
+            SlackError::RateLimited { retry_after, .. } => JobError::RetryAfter {
+                message: error.to_string(),
+                after: *retry_after,
+            },
+            SlackError::Refused {
+                permanent: true, ..
+            } => JobError::Permanent(error.to_string()),
+            _ => JobError::Retry(error.to_string()),
+        }
+    }
+}
+
+const KNOWN_CODES: &[&str] = &[
+    "invalid_auth",
+    "not_authed",
+    "account_inactive",
+    "token_revoked",
+    "token_expired",
+    "no_permission",
+    "missing_scope",
+    "channel_not_found",
+    "not_in_channel",
+    "is_archived",
+    "msg_too_long",
+    "invalid_blocks",
+    "invalid_arguments",
+    "message_not_found",
+    "cant_update_message",
+    "ratelimited",
+    "internal_error",
+];
+
+/// What to tell an operator for Slack errors that cannot fix themselves.
+fn classify(code: &str) -> (bool, &'static str) {
+    match code {
+        "invalid_auth" | "not_authed" | "account_inactive" | "token_revoked" | "token_expired" => {
+            (true, " — alert.slack.token is wrong or revoked; install the app again and update SLACK_TOKEN")
+        }
+        "missing_scope" | "no_permission" => (true, " — the Slack app needs the chat:write scope; add it and reinstall"),
+        "channel_not_found" => (true, " — alert.slack.channel_id does not exist or the app cannot see it; use the channel's id (C0123...)"),
+        "not_in_channel" => (true, " — invite the Slack app to the channel (/invite @app)"),
+        "is_archived" => (true, " — the channel is archived; unarchive it or change alert.slack.channel_id"),
+        "msg_too_long" | "invalid_blocks" | "invalid_arguments" | "no_text" | "invalid_attachments" => {
+            (true, " — the message was rejected as malformed; check the template (versus-worker --check)")
+        }
+        "message_not_found" | "cant_update_message" | "edit_window_closed" => (true, " — the original message can no longer be edited"),
+        "ratelimited" | "internal_error" | "fatal_error" | "service_unavailable" | "request_timeout" => (false, ""),
+        _ => (false, ""),
+    }
+}
+
+/// A message Slack accepted.
+#[derive(Debug, Clone)]
+pub struct Posted {
+    pub channel: String,
+    pub ts: String,
+}
+
+#[derive(Clone)]
+pub struct SlackClient {
+    http: reqwest::Client,
+    api_url: String,
+    token: Secret,
+    pub channel: String,
+    gate: RateGate,
+}
+
+impl SlackClient {
+    pub fn new(api_url: &str, token: Secret, channel: &str) -> Self {
+        let http = reqwest::Client::builder()
+            .timeout(Duration::from_secs(10))
+            .connect_timeout(Duration::from_secs(5))
+            .pool_idle_timeout(Duration::from_secs(60))
+            .build()
+            .expect("a TLS backend is compiled in");
+        Self {
+            http,
+            api_url: api_url.trim_end_matches('/').to_string(),
+            token,
+            channel: channel.to_string(),
+            gate: RateGate::default(),
+        }
+    }
+
+    /// `chat.postMessage` in the configured channel. `body` holds `text` and `blocks`/`attachments`.
+    pub async fn post(&self, mut body: Value) -> Result<Posted, SlackError> {
+        body["channel"] = json!(self.channel);
+        let answer = self.call("chat.postMessage", &body).await?;
+        Ok(Posted {
+            channel: answer["channel"]
+                .as_str()
+                .unwrap_or(&self.channel)
+                .to_string(),
+            ts: answer["ts"].as_str().unwrap_or_default().to_string(),
+        })
+    }
+
+    /// `chat.update` of an earlier message.
+    pub async fn update(&self, channel: &str, ts: &str, mut body: Value) -> Result<(), SlackError> {
+        body["channel"] = json!(channel);
+        body["ts"] = json!(ts);
+        self.call("chat.update", &body).await.map(|_| ())
+    }
+
+    async fn call(&self, method: &'static str, body: &Value) -> Result<Value, SlackError> {
+        self.gate.wait(method).await?;
+        let response = self
+            .http
+            .post(format!("{}/{method}", self.api_url))
+            .bearer_auth(self.token.expose())
+            .json(body)
+            .send()
+            .await
+            .map_err(|e| SlackError::Network {
+                method,
+                message: without_url(&e),
+            })?;
+        let status = response.status();
+        if status.as_u16() == 429 {
+            let retry_after = response
+                .headers()
+                .get("retry-after")
+                .and_then(|v| v.to_str().ok())
+                .and_then(|v| v.trim().parse::<u64>().ok())
+                .map(Duration::from_secs)
+                .unwrap_or(Duration::from_secs(1));
+            self.gate.close_for(retry_after);
+            metrics::counter!("versus_slack_rate_limited_total").increment(1);
+            return Err(SlackError::RateLimited {
+                method,
+                retry_after,
+            });
+        }
+        if status.is_server_error() {
+            return Err(SlackError::Server {
+                method,
+                status: status.as_u16(),
+            });
+        }
+        let answer: Value = response.json().await.map_err(|e| SlackError::Network {
+            method,
+            message: format!("unreadable answer (HTTP {status}): {}", without_url(&e)),
+        })?;
+        if answer["ok"].as_bool() == Some(true) {
+            return Ok(answer);
+        }
+        let code = answer["error"]
+            .as_str()
+            .unwrap_or("unknown_error")
+            .to_string();
+        let (permanent, hint) = classify(&code);
+        Err(SlackError::Refused {
+            method,
+            code,
+            hint,
+            permanent,
+        })
+    }
+}
+
+/// reqwest errors can carry the URL; keep logs free of anything but the failure itself.
+fn without_url(error: &reqwest::Error) -> String {
+    let mut text = error.to_string();
+    if let Some(url) = error.url() {
+        text = text.replace(url.as_str(), "<slack api>");
+    }
+    text
+}

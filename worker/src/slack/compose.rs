@@ -1,0 +1,124 @@
+//! The Slack message of an incident in its current state: the rendered template (or, if the template
+//! fails, the alert's essentials — an alert is never dropped for a template bug), the acknowledge button
+//! while it is pending, and a status line once it is acknowledged, escalated or resolved.
+
+use super::blocks::{
+    build_message, plain_fallback, AckControl, ButtonProps, SlackMessage, StatusBanner,
+};
+use chrono::{TimeZone, Utc};
+use versus_shared::ack_token::AckSigner;
+use versus_shared::config::Settings;
+use versus_shared::incident::{Incident, IncidentState};
+use versus_shared::template::MessageTemplate;
+
+pub struct Composer {
+    template: Option<MessageTemplate>,
+    button: ButtonProps,
+    public_host: String,
+    signer: Option<AckSigner>,
+    /// With a signing secret, the button is a Slack interactive button instead of a link.
+    interactive: bool,
+}
+
+fn display_time(ms: Option<i64>) -> String {
+    ms.and_then(|ms| Utc.timestamp_millis_opt(ms).single())
+        .map(|t| t.format("%Y-%m-%d %H:%M:%S UTC").to_string())
+        .unwrap_or_else(|| "an unknown time".into())
+}
+
+impl Composer {
+    pub fn new(settings: &Settings, template: Option<MessageTemplate>) -> Self {
+        let properties = &settings.alert.slack.message_properties;
+        let style = properties.button_style.trim();
+        Self {
+            template,
+            button: ButtonProps {
+                text: properties.button_text.clone(),
+                style: (!style.is_empty()).then(|| style.to_string()),
+                disabled: properties.disable_button,
+            },
+            public_host: settings.public_host.clone(),
+            signer: settings
+                .oncall
+                .is_ready()
+                .then(|| {
+                    settings
+                        .oncall
+                        .ack_secret
+                        .as_ref()
+                        .map(|s| AckSigner::new(s.expose()))
+                })
+                .flatten(),
+            interactive: settings.alert.slack.signing_secret.is_some(),
+        }
+    }
+
+    pub fn ack_url(&self, incident: &Incident) -> Option<String> {
+        let signer = self.signer.as_ref().filter(|_| incident.oncall)?;
+        Some(signer.ack_url(&self.public_host, &incident.id))
+    }
+
+    /// The template's text for the incident; the alert's essentials when the template fails.
+    pub fn render_text(&self, incident: &Incident) -> String {
+        let payload = incident.payload_json();
+        let ack_url = self.ack_url(incident);
+        match self
+            .template
+            .as_ref()
+            .map(|t| t.render(&payload, ack_url.as_deref()))
+        {
+            Some(Ok(text)) => text,
+            Some(Err(error)) => {
+                metrics::counter!("versus_template_errors_total").increment(1);
+                tracing::error!(incident_id = %incident.id, error = %error.report(), "message template failed; sending the alert's essentials instead");
+                plain_fallback(&payload)
+            }
+            None => plain_fallback(&payload),
+        }
+    }
+
+    pub fn compose(&self, incident: &Incident) -> SlackMessage {
+        let text = self.render_text(incident);
+        let ack = match (self.ack_url(incident), &self.signer) {
+            (Some(_), Some(signer)) if self.interactive => AckControl::Interactive {
+                action_value: signer.token(&incident.id),
+            },
+            (Some(url), _) => AckControl::Link { url },
+            _ => AckControl::None,
+        };
+        build_message(&text, &ack, &self.button, &banner(incident))
+    }
+}
+
+pub fn banner(incident: &Incident) -> StatusBanner {
+    match incident.state {
+        IncidentState::Pending => StatusBanner::Firing,
+        IncidentState::Acked => StatusBanner::Acknowledged {
+            by: if incident.acked_by.is_empty() {
+                "someone".into()
+            } else {
+                incident.acked_by.clone()
+            },
+            at: display_time(incident.acked_ms),
+        },
+        IncidentState::Escalated
+            if incident.aws_arn.is_empty() && !incident.page_failed.is_empty() =>
+        {
+            StatusBanner::PagingFailed {
+                reason: incident.page_failed.clone(),
+            }
+        }
+        IncidentState::Escalated => StatusBanner::Escalated {
+            incident_arn: if incident.aws_arn.is_empty() {
+                "starting…".into()
+            } else {
+                incident.aws_arn.clone()
+            },
+            at: display_time(incident.escalated_ms),
+        },
+        IncidentState::Resolved => StatusBanner::Resolved {
+            at: display_time(incident.resolved_ms),
+            was_escalated: incident.resolved_from == "escalated" || !incident.aws_arn.is_empty(),
+        },
+    }
+}
