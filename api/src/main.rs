@@ -15,8 +15,9 @@ async fn main() -> anyhow::Result<()> {
     };
     versus_shared::telemetry::init(settings.log_format);
     if args.check {
-        println!("{}: configuration is valid", args.config.display());
-        return Ok(());
+        let report = versus_shared::check::check(&settings, &args.config);
+        report.print();
+        std::process::exit(if report.is_ok() { 0 } else { 1 });
     }
     let app = Application::build(settings).context("versus-api could not start")?;
     tracing::info!(port = app.port(), "versus-api listening");

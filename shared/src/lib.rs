@@ -3,6 +3,7 @@
 
 pub mod ack_token;
 pub mod alert;
+pub mod check;
 pub mod cli;
 pub mod config;
 pub mod health;

@@ -1,0 +1,114 @@
+//! `--check`: validate the configuration and render every template against bundled sample payloads
+//! (an Alertmanager webhook and the product documentation's free-form body), with and without an ack link.
+
+use crate::config::{resolve_template_path, Settings};
+use crate::template::{
+    sample_alertmanager_payload, sample_freeform_payload, MessageTemplate, SAMPLE_ACK_URL,
+};
+use std::path::Path;
+
+/// The report of a check: what was verified, and what is wrong (empty when all is well).
+#[derive(Debug, Default)]
+pub struct CheckReport {
+    pub passed: Vec<String>,
+    pub problems: Vec<String>,
+}
+
+impl CheckReport {
+    pub fn is_ok(&self) -> bool {
+        self.problems.is_empty()
+    }
+
+    pub fn print(&self) {
+        for line in &self.passed {
+            println!("ok: {line}");
+        }
+        for problem in &self.problems {
+            eprintln!("error: {problem}");
+        }
+    }
+}
+
+/// Checks a configuration that already loaded and validated.
+pub fn check(settings: &Settings, config_path: &Path) -> CheckReport {
+    let mut report = CheckReport::default();
+    report
+        .passed
+        .push(format!("{}: configuration is valid", config_path.display()));
+    let template_path = &settings.alert.slack.template_path;
+    let Some(path) = resolve_template_path(template_path, config_path) else {
+        if settings.alert.slack.enable {
+            report.problems.push(format!(
+                "alert.slack.template_path: {} does not exist",
+                template_path.display()
+            ));
+        } else {
+            report.passed.push(
+                "Slack is off and no template file is present: notifications are logged".into(),
+            );
+        }
+        return report;
+    };
+    let template = match MessageTemplate::from_file(&path) {
+        Ok(template) => template,
+        Err(error) => {
+            report.problems.push(error.report());
+            return report;
+        }
+    };
+    let samples = [
+        (
+            "the sample Alertmanager payload",
+            sample_alertmanager_payload(),
+        ),
+        ("the sample free-form payload", sample_freeform_payload()),
+    ];
+    for (name, payload) in &samples {
+        for ack_url in [Some(SAMPLE_ACK_URL), None] {
+            match template.render(payload, ack_url) {
+                Ok(_) => report.passed.push(format!(
+                    "{} renders {name} ({})",
+                    path.display(),
+                    if ack_url.is_some() {
+                        "with an ack link"
+                    } else {
+                        "without an ack link"
+                    }
+                )),
+                Err(error) => report.problems.push(error.report()),
+            }
+        }
+    }
+    report
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_template_with_a_syntax_error_is_reported_with_line_and_column() {
+        let dir = std::env::temp_dir().join(format!("versus-check-{}", uuid::Uuid::now_v7()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let template = dir.join("broken.tmpl");
+        std::fs::write(&template, "line one\n{{ commonLabels.severity | upper }\n").unwrap();
+        let mut settings = Settings::default();
+        settings.alert.slack.template_path = template.clone();
+        let report = check(&settings, &dir.join("config.yaml"));
+        assert!(!report.is_ok());
+        assert!(
+            report.problems[0].contains("broken.tmpl:2:"),
+            "{:?}",
+            report.problems
+        );
+        std::fs::remove_dir_all(dir).unwrap();
+    }
+
+    #[test]
+    fn the_shipped_template_passes() {
+        let config = Path::new(env!("CARGO_MANIFEST_DIR")).join("../config/config.yaml");
+        let report = check(&Settings::default(), &config);
+        assert!(report.is_ok(), "{:?}", report.problems);
+        assert_eq!(report.passed.len(), 5, "{:?}", report.passed);
+    }
+}
