@@ -1,6 +1,6 @@
 //! Building and running the HTTP server. `Application::build` can bind port 0, so tests run the real app.
 
-use crate::routes::{ack, health, ingest};
+use crate::routes::{ack, health, ingest, slack_interactions};
 use crate::state::AppState;
 use actix_web::dev::Server;
 use actix_web::{web, App, HttpServer};
@@ -83,7 +83,11 @@ pub fn configure(cfg: &mut web::ServiceConfig, state: AppState) {
         .route("/readyz", web::get().to(health::readyz))
         .route("/metrics", web::get().to(health::metrics))
         .route("/api/incidents", web::post().to(ingest::ingest))
-        .route("/api/incidents/", web::post().to(ingest::ingest));
+        .route("/api/incidents/", web::post().to(ingest::ingest))
+        .route(
+            "/api/slack/interactions",
+            web::post().to(slack_interactions::interactions),
+        );
     for base in ["/api/incidents/ack/{token}", "/api/ack/{token}"] {
         cfg.route(base, web::get().to(ack::show))
             .route(base, web::post().to(ack::acknowledge));

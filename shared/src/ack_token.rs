@@ -89,3 +89,6 @@ mod tests {
         );
     }
 }
+
+/// `action_id` of the interactive Slack acknowledge button; its `value` is the ack token.
+pub const SLACK_ACK_ACTION_ID: &str = "versus_ack";

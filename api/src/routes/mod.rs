@@ -4,3 +4,4 @@ pub mod ack;
 pub mod ack_page;
 pub mod health;
 pub mod ingest;
+pub mod slack_interactions;

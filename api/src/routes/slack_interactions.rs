@@ -1,0 +1,132 @@
+//! `POST /api/slack/interactions`: Slack's callback when someone presses the interactive Acknowledge
+//! button. The request must carry a valid `X-Slack-Signature` (v0, HMAC-SHA256 over `v0:{timestamp}:{body}`)
+//! made no more than 5 minutes ago, and must not have been seen before; otherwise `401` and nothing changes.
+//! Slack wants an answer within 3 s: the ack is one Redis script, and the message update is queued.
+
+use super::ack::record;
+use crate::state::AppState;
+use actix_web::{web, HttpRequest, HttpResponse};
+use redis::AsyncCommands;
+use serde::Deserialize;
+use serde_json::{json, Value};
+use slack_morphism::prelude::SlackSigningSecret;
+use slack_morphism::signature_verifier::{
+    SlackEventSignatureVerifier, SlackEventSignatureVerifierError,
+};
+use std::time::Duration;
+use versus_shared::ack_token::SLACK_ACK_ACTION_ID;
+use versus_shared::alert::hex_digest;
+
+/// How long a signature is remembered to refuse replays: longer than the 5 minutes a timestamp stays valid.
+const REPLAY_WINDOW_SECONDS: u64 = 600;
+
+#[derive(Deserialize)]
+struct InteractionForm {
+    payload: String,
+}
+
+fn unauthorized(reason: &str) -> HttpResponse {
+    metrics::counter!("versus_slack_callbacks_rejected_total").increment(1);
+    tracing::warn!(reason, "Slack callback rejected");
+    HttpResponse::Unauthorized().json(json!({ "error": reason }))
+}
+
+fn header<'a>(req: &'a HttpRequest, name: &str) -> Option<&'a str> {
+    req.headers().get(name).and_then(|v| v.to_str().ok())
+}
+
+pub async fn interactions(
+    req: HttpRequest,
+    body: web::Bytes,
+    state: web::Data<AppState>,
+) -> HttpResponse {
+    let Some(secret) = state.settings.alert.slack.signing_secret.as_ref() else {
+        return HttpResponse::NotFound()
+            .json(json!({ "error": "Slack interactivity is not configured here; set alert.slack.signing_secret" }));
+    };
+    let (Some(signature), Some(timestamp)) = (
+        header(&req, SlackEventSignatureVerifier::SLACK_SIGNED_HASH_HEADER),
+        header(&req, SlackEventSignatureVerifier::SLACK_SIGNED_TIMESTAMP),
+    ) else {
+        return unauthorized("missing X-Slack-Signature or X-Slack-Request-Timestamp");
+    };
+    let Ok(text) = std::str::from_utf8(&body) else {
+        return unauthorized("body is not UTF-8");
+    };
+    let verifier =
+        SlackEventSignatureVerifier::new(&SlackSigningSecret::new(secret.expose().to_string()));
+    if let Err(error) = verifier.verify(signature, text, timestamp) {
+        let reason = match error {
+            SlackEventSignatureVerifierError::IncorrectOrExpiredTimestampError(_) => {
+                "stale or invalid timestamp (more than 5 minutes from now)"
+            }
+            _ => "signature does not match alert.slack.signing_secret",
+        };
+        return unauthorized(reason);
+    }
+    let budget = Duration::from_millis(state.settings.redis.timeout_ms + 500);
+    let replay_key = format!(
+        "{}slack:seen:{}",
+        state.settings.redis.key_prefix,
+        hex_digest(signature.as_bytes())
+    );
+    let first_time: Result<Result<bool, _>, _> = tokio::time::timeout(
+        budget,
+        state.redis.clone().set_nx::<_, _, bool>(&replay_key, 1),
+    )
+    .await;
+    match first_time {
+        Ok(Ok(true)) => {
+            let _: Result<bool, _> = state
+                .redis
+                .clone()
+                .expire(&replay_key, REPLAY_WINDOW_SECONDS as i64)
+                .await;
+        }
+        Ok(Ok(false)) => return unauthorized("replayed request"),
+        _ => {
+            return HttpResponse::ServiceUnavailable()
+                .json(json!({ "error": "Redis is unavailable; try again" }))
+        }
+    }
+
+    let payload: Option<Value> = serde_urlencoded::from_str::<InteractionForm>(text)
+        .ok()
+        .and_then(|form| serde_json::from_str(&form.payload).ok());
+    let Some(payload) = payload else {
+        return HttpResponse::BadRequest()
+            .json(json!({ "error": "expected a form field `payload` holding JSON" }));
+    };
+    let Some(token) = payload["actions"]
+        .as_array()
+        .and_then(|actions| {
+            actions
+                .iter()
+                .find(|a| a["action_id"] == SLACK_ACK_ACTION_ID)
+        })
+        .and_then(|action| action["value"].as_str())
+    else {
+        // Other interactions (not ours) need no answer but 200.
+        return HttpResponse::Ok().finish();
+    };
+    let Some(id) = state
+        .signer
+        .as_ref()
+        .and_then(|signer| signer.verify(token))
+    else {
+        tracing::warn!("Slack callback carried an ack token that does not verify");
+        return HttpResponse::Ok().finish();
+    };
+    let user = payload["user"]["id"]
+        .as_str()
+        .map(|id| format!("<@{id}>"))
+        .unwrap_or_else(|| "a Slack user".into());
+    match tokio::time::timeout(budget, state.incidents.ack(&id, &user, "slack")).await {
+        Ok(Ok(result)) => {
+            record(&id, &result, "slack");
+            HttpResponse::Ok().finish()
+        }
+        _ => HttpResponse::ServiceUnavailable()
+            .json(json!({ "error": "Redis is unavailable; try again" })),
+    }
+}
