@@ -9,8 +9,12 @@ use thiserror::Error;
 
 #[derive(Debug, Error)]
 pub enum ApiError {
-    #[error("{0}")]
-    BadRequest(String),
+    /// `reason` is a bounded metrics label; `message` says what was wrong and where.
+    #[error("{message}")]
+    BadRequest {
+        reason: &'static str,
+        message: String,
+    },
     #[error("request body is larger than the limit of {limit} bytes (alert.body_limit_bytes)")]
     TooLarge { limit: usize },
     #[error("Content-Type must be application/json, got {0:?}")]
@@ -22,10 +26,17 @@ pub enum ApiError {
 }
 
 impl ApiError {
+    pub fn bad_request(reason: &'static str, message: impl Into<String>) -> Self {
+        ApiError::BadRequest {
+            reason,
+            message: message.into(),
+        }
+    }
+
     /// Bounded label for `versus_ingest_rejected_total{reason}`.
     pub fn reason(&self) -> &'static str {
         match self {
-            ApiError::BadRequest(_) => "bad_request",
+            ApiError::BadRequest { reason, .. } => reason,
             ApiError::TooLarge { .. } => "too_large",
             ApiError::UnsupportedMediaType(_) => "unsupported_media_type",
             ApiError::NotFound => "not_found",
@@ -40,7 +51,7 @@ pub const RETRY_AFTER_SECONDS: u32 = 5;
 impl ResponseError for ApiError {
     fn status_code(&self) -> StatusCode {
         match self {
-            ApiError::BadRequest(_) => StatusCode::BAD_REQUEST,
+            ApiError::BadRequest { .. } => StatusCode::BAD_REQUEST,
             ApiError::TooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
             ApiError::UnsupportedMediaType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             ApiError::NotFound => StatusCode::NOT_FOUND,

@@ -8,6 +8,9 @@ use sha2::Sha256;
 
 const CONTEXT: &[u8] = b"versus-ack-v1:";
 
+/// `action_id` of the interactive Slack acknowledge button; its `value` is the ack token.
+pub const SLACK_ACK_ACTION_ID: &str = "versus_ack";
+
 #[derive(Clone)]
 pub struct AckSigner {
     key: Vec<u8>,
@@ -89,6 +92,3 @@ mod tests {
         );
     }
 }
-
-/// `action_id` of the interactive Slack acknowledge button; its `value` is the ack token.
-pub const SLACK_ACK_ACTION_ID: &str = "versus_ack";

@@ -11,18 +11,21 @@ pub struct IncidentPayload {
 
 pub fn parse(body: &[u8]) -> Result<Vec<IncidentPayload>, ApiError> {
     if body.iter().all(u8::is_ascii_whitespace) {
-        return Err(ApiError::BadRequest(
-            "request body is empty; send a JSON object, or an array of objects (one incident each)"
-                .into(),
+        return Err(ApiError::bad_request(
+            "empty_body",
+            "request body is empty; send a JSON object, or an array of objects (one incident each)",
         ));
     }
     let value: Value = serde_json::from_slice(body).map_err(|e| {
-        ApiError::BadRequest(format!(
-            "request body is not valid JSON: {} at line {} column {}",
-            describe(&e),
-            e.line(),
-            e.column()
-        ))
+        ApiError::bad_request(
+            "invalid_json",
+            format!(
+                "request body is not valid JSON: {} at line {} column {}",
+                describe(&e),
+                e.line(),
+                e.column()
+            ),
+        )
     })?;
     match value {
         Value::Object(_) => Ok(vec![IncidentPayload {
@@ -30,8 +33,9 @@ pub fn parse(body: &[u8]) -> Result<Vec<IncidentPayload>, ApiError> {
             text: String::from_utf8_lossy(body).into_owned(),
             value,
         }]),
-        Value::Array(items) if items.is_empty() => Err(ApiError::BadRequest(
-            "request body is an empty array; send at least one JSON object".into(),
+        Value::Array(items) if items.is_empty() => Err(ApiError::bad_request(
+            "not_object",
+            "request body is an empty array; send at least one JSON object",
         )),
         Value::Array(items) => items
             .into_iter()
@@ -41,16 +45,22 @@ pub fn parse(body: &[u8]) -> Result<Vec<IncidentPayload>, ApiError> {
                     text: item.to_string(),
                     value: item,
                 }),
-                other => Err(ApiError::BadRequest(format!(
-                    "element {index} of the array is {}; each incident must be a JSON object",
-                    kind(&other)
-                ))),
+                other => Err(ApiError::bad_request(
+                    "not_object",
+                    format!(
+                        "element {index} of the array is {}; each incident must be a JSON object",
+                        kind(&other)
+                    ),
+                )),
             })
             .collect(),
-        other => Err(ApiError::BadRequest(format!(
-            "request body is {}; send a JSON object, or an array of objects",
-            kind(&other)
-        ))),
+        other => Err(ApiError::bad_request(
+            "not_object",
+            format!(
+                "request body is {}; send a JSON object, or an array of objects",
+                kind(&other)
+            ),
+        )),
     }
 }
 

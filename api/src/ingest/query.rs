@@ -28,9 +28,10 @@ fn parse_bool(name: &str, value: &str) -> Result<bool, ApiError> {
     match value.to_ascii_lowercase().as_str() {
         "true" | "1" | "yes" => Ok(true),
         "false" | "0" | "no" => Ok(false),
-        _ => Err(ApiError::BadRequest(format!(
-            "{name} must be true or false, got {value:?}"
-        ))),
+        _ => Err(ApiError::bad_request(
+            "invalid_query",
+            format!("{name} must be true or false, got {value:?}"),
+        )),
     }
 }
 
@@ -43,7 +44,7 @@ pub fn parse_wait_minutes(value: &str) -> Result<Duration, ApiError> {
 }
 
 fn wait_range_error(value: &str) -> ApiError {
-    ApiError::BadRequest(format!(
+    ApiError::bad_request("invalid_query", format!(
         "oncall_wait_minutes must be a number of minutes from 0 to {MAX_WAIT_MINUTES} (fractions allowed, 0 pages at once), got {value:?}"
     ))
 }
@@ -63,7 +64,7 @@ impl RawIngestQuery {
         let plan = match self.awsim_other_response_plan.as_deref() {
             Some(key) => plans.get(key).cloned().ok_or_else(|| {
                 let known: Vec<&str> = plans.keys().map(String::as_str).collect();
-                ApiError::BadRequest(format!(
+                ApiError::bad_request("invalid_query", format!(
                     "awsim_other_response_plan={key:?} is not a key of oncall.aws_incident_manager.other_response_plan_arns; known keys: [{}]",
                     known.join(", ")
                 ))
@@ -71,8 +72,9 @@ impl RawIngestQuery {
             None => oncall.aws_incident_manager.response_plan_arn.clone(),
         };
         if requested == Some(true) && !oncall.is_ready() {
-            return Err(ApiError::BadRequest(
-                "oncall_enable=true, but on-call is not set up here (oncall.enable and oncall.initialized_only are both false); set one of them, or drop the parameter".into(),
+            return Err(ApiError::bad_request(
+                "invalid_query",
+                "oncall_enable=true, but on-call is not set up here (oncall.enable and oncall.initialized_only are both false); set one of them, or drop the parameter",
             ));
         }
         let by_default = oncall.enable && !oncall.initialized_only;
@@ -80,8 +82,9 @@ impl RawIngestQuery {
         let dedup_key = match self.dedup_key.as_deref().map(str::trim) {
             Some("") | None => None,
             Some(key) if key.len() > 512 => {
-                return Err(ApiError::BadRequest(
-                    "dedup_key must be at most 512 characters".into(),
+                return Err(ApiError::bad_request(
+                    "invalid_query",
+                    "dedup_key must be at most 512 characters",
                 ))
             }
             Some(key) => Some(key.to_string()),

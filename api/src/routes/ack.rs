@@ -113,7 +113,7 @@ pub fn record(id: &str, result: &AckResult, via: &'static str) {
         }
         AckResult::AlreadyAcked { .. } => "already_acked",
         AckResult::Escalated { .. } => "too_late",
-        AckResult::Resolved { .. } => "resolved",
+        AckResult::Resolved { .. } => "too_late",
         AckResult::Missing => "missing",
     };
     metrics::counter!("versus_acks_total", "via" => via, "result" => label).increment(1);

@@ -36,8 +36,9 @@ async fn accept(
     state: &AppState,
 ) -> Result<HttpResponse, ApiError> {
     check_content_type(req)?;
-    let query = web::Query::<RawIngestQuery>::from_query(req.query_string())
-        .map_err(|e| ApiError::BadRequest(format!("query string is malformed: {e}")))?;
+    let query = web::Query::<RawIngestQuery>::from_query(req.query_string()).map_err(|e| {
+        ApiError::bad_request("invalid_query", format!("query string is malformed: {e}"))
+    })?;
     let options = query.check(&state.settings.oncall)?;
     let body = read_limited(req, payload, state.settings.alert.body_limit_bytes).await?;
     if state.settings.alert.debug_body {
@@ -111,8 +112,9 @@ fn record(result: &IngestResult, source: &'static str, resolved: bool) {
         IngestOutcome::Created => {
             tracing::info!(incident_id = %result.id, source, status, "incident created")
         }
-        IngestOutcome::Resolved { previous } => {
-            tracing::info!(incident_id = %result.id, previous = %previous, "incident resolved")
+        IngestOutcome::Resolved { previous, open_for } => {
+            metrics::histogram!("versus_time_to_resolve_seconds").record(open_for.as_secs_f64());
+            tracing::info!(incident_id = %result.id, previous = %previous, open_for = ?open_for, "incident resolved")
         }
         IngestOutcome::Updated | IngestOutcome::Unchanged | IngestOutcome::DuplicateRequest => {
             metrics::counter!("versus_incident_deduplicated_total").increment(1);
@@ -165,8 +167,12 @@ async fn read_limited(
     }
     let mut body = web::BytesMut::with_capacity(declared.unwrap_or(4096).min(limit));
     while let Some(chunk) = payload.next().await {
-        let chunk = chunk
-            .map_err(|e| ApiError::BadRequest(format!("request body could not be read: {e}")))?;
+        let chunk = chunk.map_err(|e| {
+            ApiError::bad_request(
+                "invalid_json",
+                format!("request body could not be read: {e}"),
+            )
+        })?;
         if body.len() + chunk.len() > limit {
             return Err(ApiError::TooLarge { limit });
         }

@@ -58,8 +58,10 @@ pub enum IngestOutcome {
     Updated,
     /// A re-send of an open incident with nothing new.
     Unchanged,
+    /// `open_for` is how long the incident was open, for time-to-resolve.
     Resolved {
         previous: IncidentState,
+        open_for: Duration,
     },
     /// The very same request was already accepted.
     DuplicateRequest,
@@ -175,7 +177,7 @@ impl IncidentStore {
 
     /// Stores one incident with its jobs, atomically.
     pub async fn ingest(&self, incident: &NewIncident) -> Result<IngestResult, StoreError> {
-        let raw: (String, String, String) = self
+        let raw: (String, String, String, String) = self
             .ingest_invocation(incident)
             .invoke_async(&mut self.conn.clone())
             .await?;
@@ -200,7 +202,7 @@ impl IncidentStore {
             .prepare_invoke()
             .load_async(&mut conn)
             .await?;
-        let raws: Vec<(String, String, String)> = pipe.query_async(&mut conn).await?;
+        let raws: Vec<(String, String, String, String)> = pipe.query_async(&mut conn).await?;
         raws.into_iter().map(parse_ingest).collect()
     }
 
@@ -290,7 +292,7 @@ impl IncidentStore {
 }
 
 fn parse_ingest(
-    (outcome, id, previous): (String, String, String),
+    (outcome, id, previous, open_ms): (String, String, String, String),
 ) -> Result<IngestResult, StoreError> {
     let outcome = match outcome.as_str() {
         "created" => IngestOutcome::Created,
@@ -299,6 +301,7 @@ fn parse_ingest(
         "duplicate_request" => IngestOutcome::DuplicateRequest,
         "resolved" => IngestOutcome::Resolved {
             previous: previous.parse().map_err(reply)?,
+            open_for: Duration::from_millis(open_ms.parse().unwrap_or(0)),
         },
         other => return Err(reply(format!("ingest answered {other:?}"))),
     };

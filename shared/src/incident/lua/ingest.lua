@@ -2,7 +2,8 @@
 -- ARGV: 1 prefix, 2 new_id, 3 request_key ('' = none), 4 request_ttl_ms, 5 dedup_key ('' = none),
 --       6 retention_ms, 7 status (firing|resolved), 8 oncall (0|1), 9 wait_ms, 10 plan_arn,
 --       11 payload, 12 source, 13 severity, 14 title, 15 alert_signature, 16 resolve_aws (0|1)
--- Returns {outcome, incident_id, previous_state}: outcome is created | updated | unchanged | resolved | duplicate_request
+-- Returns {outcome, incident_id, previous_state, open_ms}: outcome is created | updated | unchanged | resolved |
+-- duplicate_request; open_ms is how long a resolved incident was open (for time-to-resolve).
 local prefix, new_id = ARGV[1], ARGV[2]
 local now = vq_now_ms()
 local retention = tonumber(ARGV[6])
@@ -10,7 +11,7 @@ local retention = tonumber(ARGV[6])
 if ARGV[3] ~= '' then
   local seen = redis.call('GET', prefix .. 'request:' .. ARGV[3])
   if seen then
-    return {'duplicate_request', seen, ''}
+    return {'duplicate_request', seen, '', ''}
   end
 end
 
@@ -45,7 +46,8 @@ if open_id then
       vq_push(prefix, 'aws_resolve', open_id, vi_job(open_id), 0, open_id, retention, now)
     end
     remember_request(open_id)
-    return {'resolved', open_id, open_state}
+    local created = tonumber(redis.call('HGET', key, 'created_ms') or now)
+    return {'resolved', open_id, open_state, tostring(now - created)}
   end
   local previous = redis.call('HGET', key, 'alert_signature') or ''
   redis.call('HSET', key, 'payload', ARGV[11], 'updated_ms', now, 'alert_signature', ARGV[15])
@@ -56,7 +58,7 @@ if open_id then
     outcome = 'updated'
   end
   remember_request(open_id)
-  return {outcome, open_id, open_state}
+  return {outcome, open_id, open_state, ''}
 end
 
 -- A new incident. A resolved payload with nothing open is posted as a plain message and never pages.
@@ -82,4 +84,4 @@ if oncall then
   vq_push(prefix, 'escalate', new_id, vi_job(new_id), tonumber(ARGV[9]), new_id, retention, now)
 end
 remember_request(new_id)
-return {'created', new_id, ''}
+return {'created', new_id, '', ''}
