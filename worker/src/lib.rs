@@ -3,6 +3,7 @@
 
 pub mod app;
 pub mod aws;
+pub mod dead_letters;
 pub mod deps;
 pub mod handlers;
 pub mod http;

@@ -2,10 +2,33 @@ use anyhow::Context;
 use clap::Parser;
 use versus_shared::cli::CommonArgs;
 use versus_worker::app::WorkerApp;
+use versus_worker::dead_letters::DeadLetterCommand;
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "versus-worker",
+    about = "Versus job workers: Slack messages and on-call paging"
+)]
+struct Args {
+    #[command(flatten)]
+    common: CommonArgs,
+    #[command(subcommand)]
+    command: Option<Command>,
+}
+
+#[derive(Debug, clap::Subcommand)]
+enum Command {
+    /// Inspect and requeue jobs that failed for good.
+    #[command(subcommand)]
+    DeadLetters(DeadLetterCommand),
+}
 
 #[actix_web::main]
 async fn main() {
-    let args = CommonArgs::parse();
+    let Args {
+        common: args,
+        command,
+    } = Args::parse();
     let settings = match versus_shared::config::load(&args.config) {
         Ok(settings) => settings,
         Err(error) => {
@@ -18,6 +41,13 @@ async fn main() {
         let report = versus_shared::check::check(&settings, &args.config);
         report.print();
         std::process::exit(if report.is_ok() { 0 } else { 1 });
+    }
+    if let Some(Command::DeadLetters(command)) = command {
+        if let Err(error) = versus_worker::dead_letters::run(&settings, command).await {
+            eprintln!("versus-worker: {error:#}");
+            std::process::exit(1);
+        }
+        return;
     }
     let result = async {
         let app = WorkerApp::build(settings, &args.config)
