@@ -11,7 +11,9 @@ use versus_shared::incident::{NewIncident, OncallPlan};
 use versus_shared::queue::new_job_id;
 
 /// How long a delivered request is remembered, so that a sender's retry of the same POST is recognised.
-pub const REQUEST_MEMORY: Duration = Duration::from_secs(3600);
+/// Alertmanager retries a failed notification until its next `group_interval` (5 min by default); past
+/// this window an identical free-form body is a new alert again, as a sender repeating it would expect.
+pub const REQUEST_MEMORY: Duration = Duration::from_secs(600);
 
 /// StartIncident's title limit.
 pub const TITLE_MAX: usize = 200;

@@ -45,11 +45,7 @@ async fn run(job: &NotifyJob, deps: &SharedDeps) -> Result<(), JobError> {
     metrics::histogram!("versus_notify_latency_seconds")
         .record((now_ms() - incident.created_ms).max(0) as f64 / 1000.0);
     // Record the message before the job finishes: only a crash between the post and this line can repeat it.
-    match deps
-        .incidents
-        .slack_posted(&incident.id, &posted.channel, &posted.ts)
-        .await
-    {
+    match record_post(deps, &incident.id, &posted).await {
         Ok(kept) if kept != posted.ts => {
             tracing::warn!(kept = %kept, duplicate = %posted.ts, "another run posted this incident first; this post is a duplicate")
         }
@@ -60,4 +56,28 @@ async fn run(job: &NotifyJob, deps: &SharedDeps) -> Result<(), JobError> {
         }
     }
     Ok(())
+}
+
+/// Records the posted message, riding out a short Redis outage: failing here would make a retry post twice.
+async fn record_post(
+    deps: &SharedDeps,
+    incident_id: &str,
+    posted: &crate::slack::Posted,
+) -> Result<String, versus_shared::incident::StoreError> {
+    let deadline = tokio::time::Instant::now() + std::time::Duration::from_secs(10);
+    let mut pause = std::time::Duration::from_millis(100);
+    loop {
+        match deps
+            .incidents
+            .slack_posted(incident_id, &posted.channel, &posted.ts)
+            .await
+        {
+            Err(error) if tokio::time::Instant::now() < deadline => {
+                tracing::warn!(%error, "cannot record the posted message yet; retrying");
+                tokio::time::sleep(pause).await;
+                pause = (pause * 2).min(std::time::Duration::from_secs(2));
+            }
+            result => return result,
+        }
+    }
 }
