@@ -20,6 +20,24 @@ use versus_shared::template::MessageTemplate;
 /// Longest a single job may run before it is treated as failed (and retried).
 const JOB_TIMEOUT: Duration = Duration::from_secs(60);
 
+/// Registers one apalis worker for a job kind: our Redis backend, shared dependencies, and the same layers
+/// for every kind (panics become failed runs, a run is bounded in time, `worker.concurrency` at once).
+/// A macro because the worker's layered type cannot be named in a function signature.
+macro_rules! register {
+    ($monitor:expr, $job:ty, $runtime:expr, $handler:path, $deps:expr, $name:expr) => {{
+        let (runtime, deps, name) = ($runtime, $deps.clone(), $name);
+        $monitor.register(move |_| {
+            WorkerBuilder::new(name.clone())
+                .backend(RedisBackend::<$job>::start(runtime.clone()))
+                .data(deps.clone())
+                .catch_panic()
+                .timeout(JOB_TIMEOUT)
+                .concurrency(runtime.concurrency)
+                .build($handler)
+        })
+    }};
+}
+
 pub struct WorkerApp {
     settings: Arc<Settings>,
     deps: SharedDeps,
@@ -139,58 +157,42 @@ impl WorkerApp {
 
         let deps = self.deps.clone();
         let name = |queue: &str| format!("{}-{queue}", self.instance);
-        let monitor = Monitor::new()
-            .register({
-                let (runtime, deps, name) = (notify, deps.clone(), name("notify"));
-                move |_| {
-                    WorkerBuilder::new(name.clone())
-                        .backend(RedisBackend::<NotifyJob>::start(runtime.clone()))
-                        .data(deps.clone())
-                        .catch_panic()
-                        .timeout(JOB_TIMEOUT)
-                        .concurrency(runtime.concurrency)
-                        .build(handlers::notify::handle)
-                }
-            })
-            .register({
-                let (runtime, deps, name) = (escalate, deps.clone(), name("escalate"));
-                move |_| {
-                    WorkerBuilder::new(name.clone())
-                        .backend(RedisBackend::<EscalateJob>::start(runtime.clone()))
-                        .data(deps.clone())
-                        .catch_panic()
-                        .timeout(JOB_TIMEOUT)
-                        .concurrency(runtime.concurrency)
-                        .build(handlers::escalate::handle)
-                }
-            })
-            .register({
-                let (runtime, deps, name) = (slack_update, deps.clone(), name("slack_update"));
-                move |_| {
-                    WorkerBuilder::new(name.clone())
-                        .backend(RedisBackend::<SlackUpdateJob>::start(runtime.clone()))
-                        .data(deps.clone())
-                        .catch_panic()
-                        .timeout(JOB_TIMEOUT)
-                        .concurrency(runtime.concurrency)
-                        .build(handlers::slack_update::handle)
-                }
-            })
-            .register({
-                let (runtime, deps, name) = (aws_resolve, deps.clone(), name("aws_resolve"));
-                move |_| {
-                    WorkerBuilder::new(name.clone())
-                        .backend(RedisBackend::<AwsResolveJob>::start(runtime.clone()))
-                        .data(deps.clone())
-                        .catch_panic()
-                        .timeout(JOB_TIMEOUT)
-                        .concurrency(runtime.concurrency)
-                        .build(handlers::aws_resolve::handle)
-                }
-            })
-            .shutdown_timeout(Duration::from_secs(
-                self.settings.worker.shutdown_grace_seconds,
-            ));
+        let monitor = Monitor::new();
+        let monitor = register!(
+            monitor,
+            NotifyJob,
+            notify,
+            handlers::notify::handle,
+            deps,
+            name("notify")
+        );
+        let monitor = register!(
+            monitor,
+            EscalateJob,
+            escalate,
+            handlers::escalate::handle,
+            deps,
+            name("escalate")
+        );
+        let monitor = register!(
+            monitor,
+            SlackUpdateJob,
+            slack_update,
+            handlers::slack_update::handle,
+            deps,
+            name("slack_update")
+        );
+        let monitor = register!(
+            monitor,
+            AwsResolveJob,
+            aws_resolve,
+            handlers::aws_resolve::handle,
+            deps,
+            name("aws_resolve")
+        );
+        let monitor = monitor.shutdown_timeout(Duration::from_secs(
+            self.settings.worker.shutdown_grace_seconds,
+        ));
 
         tracing::info!(instance = %self.instance, port = self.settings.worker.port, "versus-worker started");
         let outcome = tokio::select! {
