@@ -3,14 +3,16 @@
 --       6 retention_ms, 7 status (firing|resolved), 8 oncall (0|1), 9 wait_ms, 10 plan_arn,
 --       11 payload, 12 source, 13 severity, 14 title, 15 alert_signature, 16 resolve_aws (0|1)
 -- Returns {outcome, incident_id, previous_state, open_ms}: outcome is created | updated | unchanged | resolved |
--- duplicate_request; open_ms is how long a resolved incident was open (for time-to-resolve).
+-- duplicate_request (a retry of a request seen within request_ttl, unless it fires again what has resolved
+-- since); open_ms is how long a resolved incident was open (for time-to-resolve).
 local prefix, new_id = ARGV[1], ARGV[2]
 local now = vq_now_ms()
 local retention = tonumber(ARGV[6])
 
 if ARGV[3] ~= '' then
   local seen = redis.call('GET', prefix .. 'request:' .. ARGV[3])
-  if seen then
+  -- A firing request like one whose incident has resolved since is the alert firing again, not a retry.
+  if seen and not (ARGV[7] ~= 'resolved' and redis.call('HGET', vi_key(prefix, seen), 'state') == 'resolved') then
     return {'duplicate_request', seen, '', ''}
   end
 end
