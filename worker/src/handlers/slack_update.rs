@@ -8,6 +8,7 @@ use apalis::prelude::Data;
 use serde_json::json;
 use tracing::Instrument;
 use versus_shared::alert::AlertView;
+use versus_shared::incident::Incident;
 use versus_shared::jobs::SlackUpdateJob;
 use versus_shared::queue::{JobError, JobMeta};
 
@@ -17,10 +18,10 @@ pub async fn handle(
     deps: Data<SharedDeps>,
 ) -> Result<(), JobError> {
     let span = tracing::info_span!("slack_update", incident_id = %job.incident_id, reason = %job.reason, attempt = meta.attempt);
-    run(&job, &deps).instrument(span).await
+    run(&job, &meta, &deps).instrument(span).await
 }
 
-async fn run(job: &SlackUpdateJob, deps: &SharedDeps) -> Result<(), JobError> {
+async fn run(job: &SlackUpdateJob, meta: &JobMeta, deps: &SharedDeps) -> Result<(), JobError> {
     let Some(incident) = load(&deps.incidents, &job.incident_id).await? else {
         return Ok(());
     };
@@ -28,34 +29,35 @@ async fn run(job: &SlackUpdateJob, deps: &SharedDeps) -> Result<(), JobError> {
         tracing::info!(state = %incident.state, title = %incident.title, "incident changed (Slack is not configured, so it is logged here)");
         return Ok(());
     };
-    if job.reason == "page_failed" {
-        // Said in the channel, not only in an edited message, so that someone notices.
-        let text = format!(
-            ":warning: *Paging on-call FAILED* for {}: {}. Nobody has been paged; please handle this incident by hand.",
-            incident.title, incident.page_failed
-        );
-        let mut body = json!({ "text": text });
-        if !incident.slack_ts.is_empty() {
-            body["thread_ts"] = json!(incident.slack_ts);
-            body["reply_broadcast"] = json!(true);
-        }
-        slack.post(body).await.map_err(|e| fail(e, "page_failed"))?;
-    }
+    let page_failed = job.reason == "page_failed";
     if incident.slack_ts.is_empty() {
+        if page_failed && meta.is_last_attempt() {
+            // The incident's message never got posted: say it in the channel on its own rather than not at all.
+            return say_page_failed(slack, &incident, None).await;
+        }
         // The notify job has not posted yet; it will post the current state. Retry in case it is racing us.
         return Err(JobError::retry(
             "the incident's Slack message is not posted yet",
         ));
     }
     let message = deps.composer.compose(&incident);
-    slack
+    let updated = slack
         .update(
             &incident.slack_channel,
             &incident.slack_ts,
             message_body(&message),
         )
         .await
-        .map_err(|e| fail(e, "update"))?;
+        .map_err(|e| fail(e, "update"));
+    if page_failed {
+        // Said in the channel, not only in the edited message, so that someone notices. Only once the update is
+        // done (a retried update must not say it twice), or can never be done (say it all the same).
+        if let Err(error @ (JobError::Retry(_) | JobError::RetryAfter { .. })) = updated {
+            return Err(error);
+        }
+        say_page_failed(slack, &incident, Some(&incident.slack_ts)).await?;
+    }
+    updated?;
     if job.reason == "alerts_changed" {
         let payload = incident.payload_json();
         let firing = payload["alerts"]
@@ -75,6 +77,28 @@ async fn run(job: &SlackUpdateJob, deps: &SharedDeps) -> Result<(), JobError> {
     metrics::counter!("versus_notifications_sent_total", "channel" => "slack_update").increment(1);
     tracing::info!(state = %incident.state, "Slack message updated");
     Ok(())
+}
+
+/// The channel message of a failed page: a reply in the incident's thread, broadcast to the channel.
+async fn say_page_failed(
+    slack: &crate::slack::SlackClient,
+    incident: &Incident,
+    thread_ts: Option<&str>,
+) -> Result<(), JobError> {
+    let text = format!(
+        ":warning: *Paging on-call FAILED* for {}: {}. Nobody has been paged; please handle this incident by hand.",
+        incident.title, incident.page_failed
+    );
+    let mut body = json!({ "text": text });
+    if let Some(ts) = thread_ts {
+        body["thread_ts"] = json!(ts);
+        body["reply_broadcast"] = json!(true);
+    }
+    slack
+        .post(body)
+        .await
+        .map(|_| ())
+        .map_err(|e| fail(e, "page_failed"))
 }
 
 fn fail(error: crate::slack::SlackError, what: &'static str) -> JobError {
