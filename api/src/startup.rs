@@ -72,7 +72,11 @@ pub fn app_state(settings: Settings) -> anyhow::Result<AppState> {
         redis,
         health: RedisHealth::new(),
         signer,
-        metrics: versus_shared::metrics::install(),
+        metrics: {
+            let handle = versus_shared::metrics::install();
+            versus_shared::metrics::describe_api();
+            handle
+        },
     })
 }
 

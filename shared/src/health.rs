@@ -32,17 +32,17 @@ impl RedisHealth {
         }
     }
 
+    // The gauge is set on every call, not only on a change: a process that never reached Redis must
+    // still report 0, and a call made before the metrics recorder was installed would otherwise be lost.
     pub fn mark_ok(&self) {
-        if !self.inner.up.swap(true, Ordering::Relaxed) {
-            metrics::gauge!("versus_redis_up").set(1.0);
-        }
+        self.inner.up.store(true, Ordering::Relaxed);
+        metrics::gauge!("versus_redis_up").set(1.0);
         *self.inner.down_since.lock().expect("health lock") = None;
     }
 
     pub fn mark_down(&self) {
-        if self.inner.up.swap(false, Ordering::Relaxed) {
-            metrics::gauge!("versus_redis_up").set(0.0);
-        }
+        self.inner.up.store(false, Ordering::Relaxed);
+        metrics::gauge!("versus_redis_up").set(0.0);
         self.inner
             .down_since
             .lock()

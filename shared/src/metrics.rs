@@ -1,5 +1,6 @@
 //! The Prometheus recorder both binaries install, and the metric names they share.
 
+use metrics::{counter, describe_counter, describe_gauge, describe_histogram, histogram};
 use metrics_exporter_prometheus::{Matcher, PrometheusBuilder, PrometheusHandle};
 use std::sync::OnceLock;
 
@@ -43,7 +44,7 @@ pub fn install() -> PrometheusHandle {
                 .and_then(|b| {
                     b.set_buckets_for_metric(
                         Matcher::Full("versus_notify_latency_seconds".into()),
-                        &latency,
+                        &lateness,
                     )
                 })
                 .expect("bucket lists are non-empty")
@@ -56,4 +57,174 @@ pub fn install() -> PrometheusHandle {
             handle
         })
         .clone()
+}
+
+/// Queues the worker runs, for `queue` labels.
+pub const QUEUES: [&str; 4] = ["notify", "escalate", "slack_update", "aws_resolve"];
+
+/// Help texts of the API's metrics, and its labelled counters at 0 for every known label set, so rates and
+/// `increase()` work from the first scrape (a series that appears with its first event hides that event).
+/// Call after [`install`].
+pub fn describe_api() {
+    describe_counter!(
+        "versus_incidents_received_total",
+        "Incidents accepted on POST /api/incidents, by source (alertmanager, generic) and status (firing, resolved)"
+    );
+    describe_histogram!(
+        "versus_ingest_request_duration_seconds",
+        "Time to handle an ingest request, Redis writes included, in seconds"
+    );
+    describe_counter!(
+        "versus_ingest_rejected_total",
+        "Ingest requests refused, by reason; redis_unavailable is the 503 that makes senders retry"
+    );
+    describe_counter!(
+        "versus_incident_deduplicated_total",
+        "Re-sends of an incident that is still open (not stored or notified again)"
+    );
+    describe_counter!(
+        "versus_acks_total",
+        "Acknowledgements, by via (link, slack) and result (acked, already_acked, too_late, missing, invalid)"
+    );
+    describe_histogram!(
+        "versus_time_to_acknowledge_seconds",
+        "Time from an incident's arrival to its acknowledgement (MTTA), in seconds"
+    );
+    describe_histogram!(
+        "versus_time_to_resolve_seconds",
+        "Time from an incident's arrival to its resolve (MTTR), in seconds"
+    );
+    describe_counter!(
+        "versus_slack_callbacks_rejected_total",
+        "Slack button callbacks refused (bad or missing signature, stale timestamp, replay)"
+    );
+    describe_common();
+
+    for source in ["alertmanager", "generic"] {
+        for status in ["firing", "resolved"] {
+            counter!("versus_incidents_received_total", "source" => source, "status" => status)
+                .increment(0);
+        }
+    }
+    for reason in [
+        "invalid_json",
+        "empty_body",
+        "not_object",
+        "too_large",
+        "unsupported_media_type",
+        "invalid_query",
+        "redis_unavailable",
+    ] {
+        counter!("versus_ingest_rejected_total", "reason" => reason).increment(0);
+    }
+    for via in ["link", "slack"] {
+        for result in ["acked", "already_acked", "too_late"] {
+            counter!("versus_acks_total", "via" => via, "result" => result).increment(0);
+        }
+    }
+    counter!("versus_incident_deduplicated_total").increment(0);
+    counter!("versus_slack_callbacks_rejected_total").increment(0);
+    // Registered, so they are scraped (all buckets 0) before the first sample.
+    let _ = histogram!("versus_ingest_request_duration_seconds");
+    let _ = histogram!("versus_time_to_acknowledge_seconds");
+    let _ = histogram!("versus_time_to_resolve_seconds");
+}
+
+/// Help texts of the worker's metrics, and its labelled counters at 0 (see [`describe_api`]). The
+/// notification channels are `slack` and `slack_update` when Slack is on, `log` when it is off.
+/// Call after [`install`].
+pub fn describe_worker(slack_enabled: bool) {
+    describe_gauge!(
+        "versus_queue_depth",
+        "Jobs due now and waiting for a worker, by queue (the same value from every worker)"
+    );
+    describe_gauge!(
+        "versus_queue_scheduled",
+        "Jobs due later (escalations during the on-call wait, retries in backoff), by queue"
+    );
+    describe_gauge!("versus_queue_inflight", "Jobs being run, by queue");
+    describe_gauge!(
+        "versus_dead_letter_jobs",
+        "Jobs in the dead-letter set (failed permanently or out of attempts), by queue"
+    );
+    describe_counter!(
+        "versus_jobs_total",
+        "Job runs by queue and outcome (done, retry, dead)"
+    );
+    describe_counter!(
+        "versus_notifications_sent_total",
+        "Notifications delivered, by channel (slack, slack_update, log)"
+    );
+    describe_counter!(
+        "versus_notifications_failed_total",
+        "Notification attempts that failed, by channel and reason (a bounded Slack error class)"
+    );
+    describe_counter!(
+        "versus_slack_rate_limited_total",
+        "Slack 429 (rate limited) responses"
+    );
+    describe_counter!(
+        "versus_slack_rate_limit_wait_seconds_total",
+        "Seconds Slack calls were held back by Slack's Retry-After, in whole seconds"
+    );
+    describe_histogram!(
+        "versus_notify_latency_seconds",
+        "Time from an incident's arrival to its Slack message being posted, in seconds"
+    );
+    describe_counter!(
+        "versus_template_errors_total",
+        "Messages whose template failed to render (a fallback message was sent instead)"
+    );
+    describe_counter!(
+        "versus_escalations_total",
+        "Escalate jobs by outcome (started, suppressed_ack, suppressed_resolve, failed)"
+    );
+    describe_histogram!(
+        "versus_escalation_lateness_seconds",
+        "Seconds from an escalation's due time to its StartIncident call"
+    );
+    describe_counter!(
+        "versus_aws_api_errors_total",
+        "Failed AWS Incident Manager calls, by operation and AWS error code"
+    );
+    describe_common();
+
+    for queue in QUEUES {
+        for outcome in ["done", "retry", "dead"] {
+            counter!("versus_jobs_total", "queue" => queue, "outcome" => outcome).increment(0);
+        }
+    }
+    let channels: &[&'static str] = if slack_enabled {
+        &["slack", "slack_update"]
+    } else {
+        &["log"]
+    };
+    for &channel in channels {
+        counter!("versus_notifications_sent_total", "channel" => channel).increment(0);
+        if channel != "log" {
+            for reason in ["rate_limited", "server_error", "network", "other"] {
+                counter!("versus_notifications_failed_total", "channel" => channel, "reason" => reason)
+                    .increment(0);
+            }
+        }
+    }
+    for outcome in ["started", "suppressed_ack", "suppressed_resolve", "failed"] {
+        counter!("versus_escalations_total", "outcome" => outcome).increment(0);
+    }
+    counter!("versus_slack_rate_limited_total").increment(0);
+    counter!("versus_slack_rate_limit_wait_seconds_total").increment(0);
+    counter!("versus_template_errors_total").increment(0);
+    let _ = histogram!("versus_escalation_lateness_seconds");
+    let _ = histogram!("versus_notify_latency_seconds");
+}
+
+fn describe_common() {
+    describe_gauge!(
+        "versus_redis_up",
+        "1 when this process reaches Redis, 0 when it does not"
+    );
+    describe_gauge!(
+        "versus_build_info",
+        "Always 1; the version label carries the running version"
+    );
 }

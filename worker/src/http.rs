@@ -44,6 +44,7 @@ pub fn serve(
     health: RedisHealth,
     metrics_handle: PrometheusHandle,
 ) -> anyhow::Result<Server> {
+    versus_shared::metrics::describe_worker(settings.alert.slack.enable);
     let state = HttpState {
         redis,
         health,

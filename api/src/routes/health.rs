@@ -22,7 +22,13 @@ pub async fn readyz(state: web::Data<AppState>) -> HttpResponse {
     }
 }
 
+/// Checks Redis first, so `versus_redis_up` is current at every scrape even when no alerts arrive.
 pub async fn metrics(state: web::Data<AppState>) -> HttpResponse {
+    if versus_shared::redis_conn::ping(&mut state.redis.clone(), Duration::from_millis(500)).await {
+        state.health.mark_ok();
+    } else {
+        state.health.mark_down();
+    }
     HttpResponse::Ok()
         .content_type("text/plain; version=0.0.4")
         .body(state.metrics.render())
