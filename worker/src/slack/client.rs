@@ -32,16 +32,20 @@ pub enum SlackError {
 }
 
 impl SlackError {
-    /// Bounded label for `versus_notifications_failed_total{reason}`.
-    pub fn reason(&self) -> String {
+    /// Bounded label for `versus_notifications_failed_total{reason}`: `rate_limited`, `server_error`,
+    /// `network`, one of [`KNOWN_CODES`], or `other`. Slack's `ratelimited` answer (HTTP 200,
+    /// `ok: false`) is reported as `rate_limited` too, so the alert rules can leave all rate limits out.
+    pub fn reason(&self) -> &'static str {
         match self {
-            SlackError::RateLimited { .. } => "rate_limited".into(),
-            SlackError::Server { .. } => "server_error".into(),
-            SlackError::Network { .. } => "network".into(),
-            SlackError::Refused { code, .. } if KNOWN_CODES.contains(&code.as_str()) => {
-                code.clone()
-            }
-            SlackError::Refused { .. } => "other".into(),
+            SlackError::RateLimited { .. } => "rate_limited",
+            SlackError::Server { .. } => "server_error",
+            SlackError::Network { .. } => "network",
+            SlackError::Refused { code, .. } if code == "ratelimited" => "rate_limited",
+            SlackError::Refused { code, .. } => KNOWN_CODES
+                .iter()
+                .find(|known| **known == code.as_str())
+                .copied()
+                .unwrap_or("other"),
         }
     }
 }
@@ -61,7 +65,8 @@ impl From<SlackError> for JobError {
     }
 }
 
-const KNOWN_CODES: &[&str] = &[
+/// Slack error codes that are labels of their own in `versus_notifications_failed_total{reason}`.
+pub const KNOWN_CODES: &[&str] = &[
     "invalid_auth",
     "not_authed",
     "account_inactive",
