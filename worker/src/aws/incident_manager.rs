@@ -40,6 +40,23 @@ impl AwsError {
             AwsError::Transient { code, .. } | AwsError::Permanent { code, .. } => code,
         }
     }
+
+    /// The code as a bounded label for `versus_aws_api_errors_total{code}`: the AWS error codes
+    /// Incident Manager documents, `Timeout`, `NetworkError`, or `other`.
+    pub fn metric_code(&self) -> &'static str {
+        match self.code() {
+            "ThrottlingException" => "ThrottlingException",
+            "AccessDeniedException" => "AccessDeniedException",
+            "ValidationException" => "ValidationException",
+            "ResourceNotFoundException" => "ResourceNotFoundException",
+            "InternalServerException" => "InternalServerException",
+            "ConflictException" => "ConflictException",
+            "ServiceQuotaExceededException" => "ServiceQuotaExceededException",
+            "Timeout" => "Timeout",
+            "NetworkError" => "NetworkError",
+            _ => "other",
+        }
+    }
 }
 
 impl From<AwsError> for JobError {

@@ -36,7 +36,7 @@ async fn run(job: &AwsResolveJob, deps: &SharedDeps) -> Result<(), JobError> {
     aws.resolve(&incident.aws_arn, &format!("versus-resolve-{}", incident.id))
         .await
         .inspect_err(|e| {
-            metrics::counter!("versus_aws_api_errors_total", "operation" => "update_incident_record", "code" => "error").increment(1);
+            metrics::counter!("versus_aws_api_errors_total", "operation" => "update_incident_record", "code" => e.metric_code()).increment(1);
             tracing::warn!(error = %e, "UpdateIncidentRecord failed");
         })?;
     tracing::info!(aws_arn = %incident.aws_arn, "AWS incident resolved");

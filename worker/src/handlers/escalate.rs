@@ -90,7 +90,7 @@ async fn run(job: &EscalateJob, meta: &JobMeta, deps: &SharedDeps) -> Result<(),
             Ok(())
         }
         Err(error) => {
-            metrics::counter!("versus_aws_api_errors_total", "operation" => "start_incident", "code" => bounded_code(error.code())).increment(1);
+            metrics::counter!("versus_aws_api_errors_total", "operation" => "start_incident", "code" => error.metric_code()).increment(1);
             match &error {
                 AwsError::Permanent { .. } => fail(deps, &incident, error.to_string()).await,
                 AwsError::Transient { .. } if meta.is_last_attempt() => {
@@ -134,20 +134,4 @@ fn impact(deps: &SharedDeps, severity: &str) -> i32 {
         .get(severity)
         .copied()
         .unwrap_or(aws.default_impact)
-}
-
-/// AWS error codes as a bounded label set.
-fn bounded_code(code: &str) -> &'static str {
-    match code {
-        "ThrottlingException" => "ThrottlingException",
-        "AccessDeniedException" => "AccessDeniedException",
-        "ValidationException" => "ValidationException",
-        "ResourceNotFoundException" => "ResourceNotFoundException",
-        "InternalServerException" => "InternalServerException",
-        "ConflictException" => "ConflictException",
-        "ServiceQuotaExceededException" => "ServiceQuotaExceededException",
-        "Timeout" => "Timeout",
-        "NetworkError" => "NetworkError",
-        _ => "other",
-    }
 }
