@@ -12,6 +12,10 @@ pub struct NotifyJob {
 
 impl Job for NotifyJob {
     const QUEUE: &'static str = "notify";
+
+    fn incident_id(&self) -> Option<&str> {
+        Some(&self.incident_id)
+    }
 }
 
 /// Page on-call unless the incident was acknowledged or resolved first. Due at receipt + wait.
@@ -22,6 +26,10 @@ pub struct EscalateJob {
 
 impl Job for EscalateJob {
     const QUEUE: &'static str = "escalate";
+
+    fn incident_id(&self) -> Option<&str> {
+        Some(&self.incident_id)
+    }
 }
 
 /// Bring the incident's Slack message up to date after a state change.
@@ -34,6 +42,10 @@ pub struct SlackUpdateJob {
 
 impl Job for SlackUpdateJob {
     const QUEUE: &'static str = "slack_update";
+
+    fn incident_id(&self) -> Option<&str> {
+        Some(&self.incident_id)
+    }
 }
 
 /// Resolve the AWS incident of an escalated incident whose alert resolved (`resolve_incident: true`).
@@ -44,4 +56,8 @@ pub struct AwsResolveJob {
 
 impl Job for AwsResolveJob {
     const QUEUE: &'static str = "aws_resolve";
+
+    fn incident_id(&self) -> Option<&str> {
+        Some(&self.incident_id)
+    }
 }

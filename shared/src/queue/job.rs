@@ -8,6 +8,12 @@ use thiserror::Error;
 /// A kind of job. Each kind has its own Redis queue (`{prefix}queue:{QUEUE}:*`) and retry policy.
 pub trait Job: Serialize + DeserializeOwned + Send + Sync + Unpin + 'static {
     const QUEUE: &'static str;
+
+    /// The incident this job acts on, put on the queue's own log lines about it (retry, dead letter) so
+    /// that an operator can follow an incident by its id.
+    fn incident_id(&self) -> Option<&str> {
+        None
+    }
 }
 
 /// Facts about the current run of a job, available to handlers as `Data<JobMeta>`.

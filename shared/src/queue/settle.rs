@@ -1,7 +1,7 @@
 //! Records each run's outcome in Redis: done, retry after backoff, or dead-letter. This is the backend's
 //! apalis middleware, so it wraps every other layer and sees the final result, panics included.
 
-use super::job::{JobError, JobMeta};
+use super::job::{Job, JobError, JobMeta};
 use super::runtime::QueueRuntime;
 use apalis_core::error::BoxDynError;
 use apalis_core::task::Task;
@@ -9,6 +9,7 @@ use futures::future::BoxFuture;
 use std::task::{Context, Poll};
 use std::time::Duration;
 use tower::{Layer, Service};
+use tracing::Instrument;
 
 #[derive(Clone)]
 pub struct SettleLayer {
@@ -102,7 +103,7 @@ where
     S: Service<Task<J>, Response = ()>,
     S::Error: Into<BoxDynError>,
     S::Future: Send + 'static,
-    J: Send + 'static,
+    J: Job,
 {
     type Response = ();
     type Error = BoxDynError;
@@ -114,6 +115,11 @@ where
 
     fn call(&mut self, task: Task<J>) -> Self::Future {
         let meta = task.data().get::<JobMeta>().cloned();
+        // The lines below are logged outside the handler's span: give them the incident id themselves.
+        let span = match task.args.incident_id() {
+            Some(incident_id) => tracing::info_span!("job", incident_id),
+            None => tracing::info_span!("job"),
+        };
         let future = self.inner.call(task);
         let runtime = self.runtime.clone();
         Box::pin(async move {
@@ -121,19 +127,23 @@ where
             let Some(meta) = meta else {
                 return result; // Not one of ours: nothing to settle.
             };
-            let outcome = decide(&result, &meta, &runtime);
-            metrics::counter!("versus_jobs_total", "queue" => meta.queue, "outcome" => outcome.label()).increment(1);
-            match &outcome {
-                Outcome::Done => {}
-                Outcome::Retry { after, error, .. } => {
-                    tracing::warn!(queue = meta.queue, job_id = %meta.id, attempt = meta.attempt, retry_in = ?after, %error, "job failed; will retry")
+            async {
+                let outcome = decide(&result, &meta, &runtime);
+                metrics::counter!("versus_jobs_total", "queue" => meta.queue, "outcome" => outcome.label()).increment(1);
+                match &outcome {
+                    Outcome::Done => {}
+                    Outcome::Retry { after, error, .. } => {
+                        tracing::warn!(queue = meta.queue, job_id = %meta.id, attempt = meta.attempt, retry_in = ?after, %error, "job failed; will retry")
+                    }
+                    Outcome::Dead { error } => {
+                        tracing::error!(queue = meta.queue, job_id = %meta.id, attempt = meta.attempt, %error, "job dead-lettered; list with `versus-worker dead-letters list`")
+                    }
                 }
-                Outcome::Dead { error } => {
-                    tracing::error!(queue = meta.queue, job_id = %meta.id, attempt = meta.attempt, %error, "job dead-lettered; list with `versus-worker dead-letters list`")
-                }
+                settle(&runtime, &meta, &outcome).await;
+                runtime.leases.remove(&meta.id, &meta.lease);
             }
-            settle(&runtime, &meta, &outcome).await;
-            runtime.leases.remove(&meta.id);
+            .instrument(span)
+            .await;
             result
         })
     }
