@@ -55,6 +55,8 @@ pub struct Incident {
     pub oncall: bool,
     /// The latest payload received for it, as JSON text.
     pub payload: String,
+    /// The payload before the set of firing alerts last changed (empty until it changes).
+    pub previous_payload: String,
     pub source: String,
     pub severity: String,
     pub title: String,
@@ -90,6 +92,7 @@ impl Incident {
             status: take("status"),
             oncall: take("oncall") == "1",
             payload: take("payload"),
+            previous_payload: take("previous_payload"),
             source: take("source"),
             severity: take("severity"),
             title: take("title"),
@@ -112,5 +115,10 @@ impl Incident {
 
     pub fn payload_json(&self) -> serde_json::Value {
         serde_json::from_str(&self.payload).unwrap_or(serde_json::Value::Null)
+    }
+
+    /// [`previous_payload`](Self::previous_payload) parsed; `Null` when the alerts never changed.
+    pub fn previous_payload_json(&self) -> serde_json::Value {
+        serde_json::from_str(&self.previous_payload).unwrap_or(serde_json::Value::Null)
     }
 }

@@ -52,6 +52,10 @@ if open_id then
     return {'resolved', open_id, open_state, tostring(now - created)}
   end
   local previous = redis.call('HGET', key, 'alert_signature') or ''
+  if previous ~= ARGV[15] then
+    -- Kept so that the Slack update can say which alerts started or stopped firing.
+    redis.call('HSET', key, 'previous_payload', redis.call('HGET', key, 'payload') or '')
+  end
   redis.call('HSET', key, 'payload', ARGV[11], 'updated_ms', now, 'alert_signature', ARGV[15])
   redis.call('HINCRBY', key, 'resends', 1)
   local outcome = 'unchanged'
