@@ -8,6 +8,8 @@
 //! - [`FakeSsm`]: AWS SSM Incident Manager's `StartIncident`/`UpdateIncidentRecord`, verifying SigV4
 //!   signatures made with the test credentials and keeping AWS's clientToken idempotency.
 //! - [`VersusProcess`]: a spawned binary with its output captured, plus [`aws_test_env`] for its environment.
+//! - [`Topology`]: all of the above wired together: Redis, both fakes, N `versus-api` and M
+//!   `versus-worker` processes, with helpers to post alerts, read logs, kill and restart.
 //!
 //! Nothing here talks to any address but loopback.
 
@@ -25,6 +27,7 @@ mod slack_handler;
 mod ssm_failure;
 mod ssm_handler;
 pub mod ssm_requests;
+pub mod topology;
 pub mod wait;
 
 pub use call_outcome::CallOutcome;
@@ -38,4 +41,5 @@ pub use process::{
     aws_test_env, aws_test_env_with, binary_path, VersusProcess, API_BIN, WORKER_BIN,
 };
 pub use redis_server::{RedisOptions, RedisServer};
+pub use topology::{Role, Topology, TopologyBuilder};
 pub use wait::wait_until;
