@@ -110,7 +110,7 @@ impl<J: Job> Backend for RedisBackend<J> {
                         let leases = self.runtime.leases.clone();
                         tokio::spawn(async move {
                             let _ = store.dead_letter(&id, &lease, &error).await;
-                            leases.remove(&id);
+                            leases.remove(&id, &lease);
                         });
                         continue;
                     }
@@ -142,7 +142,7 @@ impl<J: Job> Backend for RedisBackend<J> {
                             Err(error) => tracing::warn!(queue = runtime.store.queue(), %error, "could not hand back prefetched jobs; their leases will expire"),
                         }
                         for id in &ids {
-                            runtime.leases.remove(id);
+                            runtime.leases.remove(id, &lease);
                         }
                     }
                 }

@@ -38,8 +38,13 @@ impl LeaseRegistry {
             .insert(id.to_string(), lease.to_string());
     }
 
-    pub fn remove(&self, id: &str) {
-        self.held.lock().expect("lease lock").remove(id);
+    /// Forgets `id` if `lease` still holds it: a stale run finishing late must not drop the entry of the
+    /// run that owns the job now (that run's lease would stop being renewed).
+    pub fn remove(&self, id: &str, lease: &str) {
+        let mut held = self.held.lock().expect("lease lock");
+        if held.get(id).is_some_and(|current| current == lease) {
+            held.remove(id);
+        }
     }
 
     /// (job id, lease) pairs currently held.
@@ -58,5 +63,21 @@ impl LeaseRegistry {
 
     pub fn is_empty(&self) -> bool {
         self.len() == 0
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_stale_run_cannot_drop_the_current_runs_lease() {
+        let leases = LeaseRegistry::new("w1");
+        leases.insert("job", "w1-1");
+        leases.insert("job", "w1-2"); // reaped and fetched again by this process
+        leases.remove("job", "w1-1"); // the stale run finishes late
+        assert_eq!(leases.snapshot(), vec![("job".to_string(), "w1-2".to_string())]);
+        leases.remove("job", "w1-2");
+        assert!(leases.is_empty());
     }
 }
