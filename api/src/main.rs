@@ -13,7 +13,7 @@ async fn main() -> anyhow::Result<()> {
             std::process::exit(2);
         }
     };
-    versus_shared::telemetry::init(settings.log_format);
+    versus_shared::telemetry::init(&settings);
     if args.check {
         let report = versus_shared::check::check(&settings, &args.config);
         report.print();

@@ -25,7 +25,7 @@ pub fn connection_url(settings: &RedisSettings) -> String {
     )
 }
 
-fn percent_encode(raw: &str) -> String {
+pub(crate) fn percent_encode(raw: &str) -> String {
     raw.bytes()
         .map(|b| match b {
             b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' => {
