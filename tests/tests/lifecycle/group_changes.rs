@@ -1,0 +1,103 @@
+//! An Alertmanager group changing while its incident is open: the one Slack message is edited in place and a
+//! short thread reply says what changed; a re-send with the same firing alerts says nothing.
+
+use crate::support::*;
+use versus_tests::topology::TEST_SLACK_CHANNEL;
+use versus_tests::{wait_until, Topology};
+
+#[tokio::test]
+async fn an_alert_joining_or_leaving_the_group_edits_the_message_and_says_so_in_its_thread() {
+    let topo = Topology::start().await;
+    let two = alertmanager("GroupGrows", "firing", &["pod-a", "pod-b"]);
+    let id = id_of(&accepted(&topo, "", &two).await);
+    let message = wait_top_level(&topo.slack, "GroupGrows").await;
+    assert!(!message.body.to_string().contains("pod-c"));
+
+    // pod-c joins.
+    let three = alertmanager("GroupGrows", "firing", &["pod-a", "pod-b", "pod-c"]);
+    let answer = accepted(&topo, "", &three).await;
+    assert_eq!(
+        (id_of(&answer), outcome_of(&answer)),
+        (id.clone(), "updated")
+    );
+    assert!(
+        wait_until(SETTLE, || replies_to(&topo.slack, &message.ts).len() == 1).await,
+        "no thread reply: {:#?}",
+        posted(&topo.slack)
+    );
+    let updates = updates_of(&topo.slack, &message.ts);
+    assert_eq!(updates.len(), 1, "{updates:#?}");
+    assert_eq!(updates[0]["channel"], TEST_SLACK_CHANNEL);
+    assert!(
+        updates[0].to_string().contains("pod-c"),
+        "the edited message shows the new alert: {}",
+        updates[0]
+    );
+    let reply = &replies_to(&topo.slack, &message.ts)[0];
+    let text = reply.body["text"].as_str().expect("a text reply");
+    println!("thread reply when pod-c joined: {text}");
+    assert!(text.chars().count() <= 300, "short: {text}");
+    assert!(text.contains("3 alert(s) firing"), "{text}");
+    assert!(
+        text.contains("pod-c"),
+        "names the alert that joined: {text}"
+    );
+    assert!(
+        reply.body.get("reply_broadcast").is_none(),
+        "a routine change stays in the thread: {}",
+        reply.body
+    );
+
+    // The same firing set again, in another order (a re-send at group_interval), and the previous POST
+    // again (a retry): nothing to say.
+    let mut reordered = three.clone();
+    reordered["alerts"].as_array_mut().unwrap().reverse();
+    let answer = accepted(&topo, "", &reordered).await;
+    assert_eq!(
+        (id_of(&answer), outcome_of(&answer)),
+        (id.clone(), "unchanged")
+    );
+    let answer = accepted(&topo, "", &three).await;
+    assert_eq!(
+        (id_of(&answer), outcome_of(&answer)),
+        (id.clone(), "duplicate_request")
+    );
+    settle(&topo).await;
+    assert_eq!(posted(&topo.slack).len(), 2, "{:#?}", posted(&topo.slack));
+    assert_eq!(topo.slack.updates().len(), 1);
+
+    // pod-a stops firing (Alertmanager sends it as resolved within the still-firing group).
+    let mut shrunk = three.clone();
+    shrunk["alerts"][0]["status"] = "resolved".into();
+    let answer = accepted(&topo, "", &shrunk).await;
+    assert_eq!(
+        (id_of(&answer), outcome_of(&answer)),
+        (id.clone(), "updated")
+    );
+    assert!(
+        wait_until(SETTLE, || replies_to(&topo.slack, &message.ts).len() == 2).await,
+        "no second thread reply: {:#?}",
+        posted(&topo.slack)
+    );
+    let text = replies_to(&topo.slack, &message.ts)[1].body["text"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    println!("thread reply when pod-a resolved: {text}");
+    assert!(text.contains("2 alert(s) firing"), "{text}");
+    assert!(text.contains("pod-a"), "names the alert that left: {text}");
+    settle(&topo).await;
+    assert_eq!(updates_of(&topo.slack, &message.ts).len(), 2);
+    assert_eq!(
+        top_level(&topo.slack).len(),
+        1,
+        "never a new top-level message: {:#?}",
+        posted(&topo.slack)
+    );
+    assert_eq!(topo.incident(&id).await["slack_ts"], message.ts);
+    assert!(
+        topo.slack.rejected().is_empty(),
+        "{:?}",
+        topo.slack.rejected()
+    );
+}
