@@ -572,6 +572,21 @@ impl Topology {
             .unwrap_or_else(|e| panic!("ZRANGE of the {queue} dead letters failed: {e}"))
     }
 
+    /// Waits until job `id` is in the dead-letter set of `queue`; false on timeout. (The worker logs
+    /// "dead-lettered" just before it writes to Redis, so wait for Redis, not the log line.)
+    pub async fn wait_dead_letter(&self, queue: &str, id: &str, timeout: Duration) -> bool {
+        let deadline = Instant::now() + timeout;
+        loop {
+            if self.dead_letters(queue).await.iter().any(|d| d == id) {
+                return true;
+            }
+            if Instant::now() >= deadline {
+                return false;
+            }
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+    }
+
     /// The job hash `versus:queue:{queue}:job:{id}` (empty when there is none).
     pub async fn job(&self, queue: &str, id: &str) -> HashMap<String, String> {
         let mut conn = self.redis_conn().await;
