@@ -186,23 +186,34 @@ where
         fields.extend(own.fields);
         let message = fields.remove("message").unwrap_or(Value::from(""));
 
-        let mut line = Map::new();
-        line.insert(
-            "timestamp".into(),
-            Value::from(chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Micros, true)),
+        // Written by hand to keep this order: timestamp, level, message, then the fields (sorted), then spans.
+        let timestamp = chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Micros, true);
+        let mut entries: Vec<(String, Value)> = vec![
+            ("timestamp".into(), Value::from(timestamp)),
+            (
+                "level".into(),
+                Value::from(event.metadata().level().as_str()),
+            ),
+            ("message".into(), message),
+        ];
+        entries.extend(
+            fields
+                .into_iter()
+                .filter(|(key, _)| !matches!(key.as_str(), "timestamp" | "level" | "spans")),
         );
-        line.insert(
-            "level".into(),
-            Value::from(event.metadata().level().as_str()),
-        );
-        line.insert("message".into(), message);
-        for (key, value) in fields {
-            line.entry(key).or_insert(value);
-        }
         if !spans.is_empty() {
-            line.insert("spans".into(), Value::Array(spans));
+            entries.push(("spans".into(), Value::Array(spans)));
         }
-        let text = serde_json::to_string(&line).map_err(|_| fmt::Error)?;
+        let mut text = String::from("{");
+        for (i, (key, value)) in entries.iter().enumerate() {
+            if i > 0 {
+                text.push(',');
+            }
+            text.push_str(&serde_json::to_string(key).map_err(|_| fmt::Error)?);
+            text.push(':');
+            text.push_str(&serde_json::to_string(value).map_err(|_| fmt::Error)?);
+        }
+        text.push('}');
         writeln!(writer, "{text}")
     }
 }
@@ -313,5 +324,10 @@ mod tests {
         assert_eq!(line["queue"], "own", "the event's own field wins");
         assert_eq!(line["spans"], serde_json::json!(["job", "notify"]));
         assert!(line["timestamp"].as_str().unwrap().ends_with('Z'));
+        assert!(
+            text.starts_with(r#"{"timestamp":""#)
+                && text.contains(r#"","level":"WARN","message":"posted to Slack","#),
+            "{text}"
+        );
     }
 }
