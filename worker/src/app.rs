@@ -30,9 +30,9 @@ macro_rules! register {
             WorkerBuilder::new(name.clone())
                 .backend(RedisBackend::<$job>::start(runtime.clone()))
                 .data(deps.clone())
+                .concurrency(runtime.concurrency)
                 .catch_panic()
                 .timeout(JOB_TIMEOUT)
-                .concurrency(runtime.concurrency)
                 .build($handler)
         })
     }};
