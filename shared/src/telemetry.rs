@@ -25,12 +25,24 @@ use tracing_subscriber::EnvFilter;
 
 /// Installs the global subscriber for `settings.log_format`, redacting `settings`' secrets.
 pub fn init(settings: &Settings) {
-    init_with(settings.log_format, Redactor::from_settings(settings));
+    // `alert.debug_body` logs bodies at debug level; without RUST_LOG, make that one line visible so the
+    // product documentation's "debug_body: true # useful for troubleshooting" shows something.
+    let default_filter = if settings.alert.debug_body {
+        "info,versus_api=debug"
+    } else {
+        "info"
+    };
+    init_with(
+        settings.log_format,
+        Redactor::from_settings(settings),
+        default_filter,
+    );
 }
 
-/// [`init`] with an explicit format and redactor.
-pub fn init_with(format: LogFormat, redactor: Redactor) {
-    let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info"));
+/// [`init`] with an explicit format, redactor and filter for when `RUST_LOG` is unset.
+pub fn init_with(format: LogFormat, redactor: Redactor, default_filter: &str) {
+    let filter =
+        EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new(default_filter));
     let writer = RedactingStdout {
         redactor: Arc::new(redactor),
     };
