@@ -37,6 +37,47 @@ if open_id then
   end
 end
 
+-- Alertmanager re-sends an open group with the same alerts (same fingerprint and startsAt), and reports the
+-- ones that stopped (as resolved) when send_resolved is on. A firing notification that names none of the
+-- alerts the open incident has seen means that those all ended without Versus hearing of it (a receiver with
+-- send_resolved: false, or a resolved notification that was lost) and the group fired anew: resolve the stale
+-- incident and open a new one below, which notifies and pages again.
+local function alert_occurrences(text)
+  local ok, body = pcall(cjson.decode, text)
+  local set, count = {}, 0
+  if ok and type(body) == 'table' and type(body.alerts) == 'table' then
+    for _, alert in ipairs(body.alerts) do
+      if type(alert) == 'table' and type(alert.fingerprint) == 'string' and type(alert.startsAt) == 'string' then
+        set[alert.fingerprint .. '@' .. alert.startsAt] = true
+        count = count + 1
+      end
+    end
+  end
+  return set, count
+end
+if open_id and ARGV[7] ~= 'resolved' and ARGV[12] == 'alertmanager' then
+  local key = vi_key(prefix, open_id)
+  local seen, seen_count = alert_occurrences(redis.call('HGET', key, 'payload') or '')
+  local fresh, fresh_count = alert_occurrences(ARGV[11])
+  local overlap = false
+  for occurrence in pairs(fresh) do
+    if seen[occurrence] then
+      overlap = true
+      break
+    end
+  end
+  if seen_count > 0 and fresh_count > 0 and not overlap then
+    redis.call('HSET', key, 'state', 'resolved', 'resolved_ms', now, 'updated_ms', now, 'resolved_from', open_state,
+      'resolved_by', 'fired_anew')
+    redis.call('DEL', dedup)
+    vi_slack_update(prefix, open_id, 'resolved', now)
+    if open_state == 'escalated' and ARGV[16] == '1' then
+      vq_push(prefix, 'aws_resolve', open_id, vi_job(open_id), 0, open_id, retention, now)
+    end
+    open_id = false
+  end
+end
+
 if open_id then
   local key = vi_key(prefix, open_id)
   if ARGV[7] == 'resolved' then
