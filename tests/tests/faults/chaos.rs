@@ -1,6 +1,7 @@
 //! The faults, injected while the load runs: worker crashes (SIGKILL) at random moments, a Redis crash
-//! (SIGKILL, then a start from its AOF) during which the APIs and workers are probed, Slack answering `429`
-//! and `500` for stretches, AWS throttling for a stretch, and an API stopped with SIGTERM and started again.
+//! (SIGKILL, then a start from its AOF) and a Redis freeze (SIGSTOP), during which the APIs and workers are
+//! probed, Slack answering `429` and `500` for stretches, AWS throttling for a stretch and answering too late
+//! twice, and an API and a worker stopped with SIGTERM and started again.
 
 use std::time::{Duration, Instant};
 
@@ -69,6 +70,12 @@ pub async fn run(topo: &mut Topology, seed: u64, start: Instant) -> FaultReport 
 
     sleep_until(start, 24.0).await;
     redis_outage(topo, r, start).await;
+
+    // AWS opens the incident but answers too late: the worker times out (15 s) and retries with the same
+    // clientToken, which must return that incident, not open a second one.
+    sleep_until(start, 31.0).await;
+    topo.ssm.fail_next(2, SsmFailure::Delay(Duration::from_secs(16)));
+    note(r, start, "AWS answers the next 2 calls after 16 s");
 
     sleep_until(start, 34.0).await;
     topo.slack.set_mode(Failure::ServerError);

@@ -124,6 +124,67 @@ async fn sigterm_to_a_worker_finishes_in_flight_jobs_and_hands_back_the_rest() {
     println!("faults: worker SIGTERM: exit 0 after {took:?}, {finished} of {N} finished in the grace period, 0 lost, 0 duplicates");
 }
 
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sigterm_to_a_worker_whose_jobs_outlast_the_grace_period_hands_them_back() {
+    let _serial = crate::SERIAL.lock().await;
+    const GRACE_S: u64 = 2;
+    const N: usize = 6;
+    let mut topo = Topology::builder()
+        .apis(1)
+        .workers(1)
+        .env("VERSUS__WORKER__CONCURRENCY", "4")
+        .env(
+            "VERSUS__WORKER__SHUTDOWN_GRACE_SECONDS",
+            GRACE_S.to_string(),
+        )
+        .env("VERSUS__QUEUE__LEASE_SECONDS", "15")
+        .start()
+        .await;
+    // Slack answers after 8 s: the jobs cannot finish within the grace period.
+    topo.slack.set_mode(Failure::Delay(Duration::from_secs(8)));
+    let mut ids = Vec::new();
+    for i in 0..N {
+        let body = alertmanager(&marker(810_000 + i), false, 0);
+        let (status, answer) = topo.post_alert("", &body).await;
+        assert_eq!(status, 201, "{answer}");
+        ids.push(answer["id"].as_str().expect("id").to_string());
+    }
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while queue_len(&topo, "notify", "inflight").await < 4 {
+        assert!(Instant::now() < deadline, "the worker never took 4 jobs");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let signalled = Instant::now();
+    let status = topo
+        .terminate(Role::Worker, 0, Duration::from_secs(GRACE_S + 10))
+        .await;
+    let took = signalled.elapsed();
+    topo.slack.clear_mode();
+    let log = topo.worker_log(0);
+    assert!(
+        status.is_some_and(|s| s.success()),
+        "the worker must exit 0 after SIGTERM, got {status:?} after {took:?}; its log:\n{log}"
+    );
+    assert!(
+        took < Duration::from_secs(GRACE_S + 3),
+        "the worker took {took:?} for a grace period of {GRACE_S} s; its log:\n{log}"
+    );
+    // Nothing waits for its 15 s lease: every job is due again at once.
+    assert_eq!(queue_len(&topo, "notify", "inflight").await, 0, "{log}");
+    assert_eq!(queue_len(&topo, "notify", "due").await as usize, N, "{log}");
+    topo.start_again(Role::Worker, 0).await;
+    for id in &ids {
+        let (ok, incident) = topo
+            .wait_incident(id, Duration::from_secs(15), |f| {
+                f.get("slack_ts").is_some_and(|ts| !ts.is_empty())
+            })
+            .await;
+        assert!(ok, "never posted after the restart: {incident:?}");
+    }
+    println!("faults: worker SIGTERM past the grace period: exit 0 after {took:?}, {N} jobs handed back and posted by the next worker");
+}
+
 /// How one raw HTTP request ended.
 #[derive(Debug)]
 enum Raw {
