@@ -74,7 +74,8 @@ pub async fn run(topo: &mut Topology, seed: u64, start: Instant) -> FaultReport 
     // AWS opens the incident but answers too late: the worker times out (15 s) and retries with the same
     // clientToken, which must return that incident, not open a second one.
     sleep_until(start, 31.0).await;
-    topo.ssm.fail_next(2, SsmFailure::Delay(Duration::from_secs(16)));
+    topo.ssm
+        .fail_next(2, SsmFailure::Delay(Duration::from_secs(16)));
     note(r, start, "AWS answers the next 2 calls after 16 s");
 
     sleep_until(start, 34.0).await;
