@@ -1,0 +1,277 @@
+//! `versus-bench` (run by `make bench`): starts a redis-server with AOF, versus-api, versus-worker and
+//! zero-latency fakes of Slack and SSM Incidents on 127.0.0.1, runs the scenarios of issue 9, prints a
+//! table and writes every figure to a JSON file. Figures only: nothing here asserts a time.
+//!
+//! Usage: versus-bench [--out bench-results.json] [--connections 64] [--quick] [--only a,b,...]
+//!        [--saturation-seconds N] (a longer saturation run, to profile the API under load)
+//!        [--env KEY=VALUE]... (more environment for versus-api and versus-worker, e.g. to try a setting)
+//! Scenarios for --only: saturation, notify, single, burst, growth.
+
+mod fakes;
+mod loadgen;
+mod payload;
+mod report;
+mod scenarios;
+mod stack;
+mod stats;
+
+use anyhow::{bail, Context};
+use scenarios::{rss_mb, Bench, Sizes};
+use serde_json::{json, Value};
+use std::path::PathBuf;
+use std::process::Command;
+use std::time::{Duration, Instant};
+use versus_tests::RedisServer;
+
+struct Args {
+    out: PathBuf,
+    connections: usize,
+    quick: bool,
+    only: Option<Vec<String>>,
+    saturation_seconds: Option<u64>,
+    env: Vec<(String, String)>,
+}
+
+fn args() -> anyhow::Result<Args> {
+    let mut args = Args {
+        out: PathBuf::from("bench-results.json"),
+        connections: 64,
+        quick: false,
+        only: None,
+        saturation_seconds: None,
+        env: Vec::new(),
+    };
+    let mut it = std::env::args().skip(1);
+    while let Some(arg) = it.next() {
+        match arg.as_str() {
+            "--out" => args.out = it.next().context("--out needs a path")?.into(),
+            "--connections" => {
+                args.connections = it.next().context("--connections needs a number")?.parse()?
+            }
+            "--quick" => args.quick = true,
+            "--env" => {
+                let pair = it.next().context("--env needs KEY=VALUE")?;
+                let (k, v) = pair.split_once('=').context("--env needs KEY=VALUE")?;
+                args.env.push((k.to_string(), v.to_string()));
+            }
+            "--saturation-seconds" => {
+                args.saturation_seconds = Some(
+                    it.next()
+                        .context("--saturation-seconds needs a number")?
+                        .parse()?,
+                )
+            }
+            "--only" => {
+                args.only = Some(
+                    it.next()
+                        .context("--only needs a list")?
+                        .split(',')
+                        .map(str::to_string)
+                        .collect(),
+                )
+            }
+            "-h" | "--help" => {
+                println!("versus-bench [--out bench-results.json] [--connections 64] [--quick] [--only saturation,notify,single,burst,growth] [--saturation-seconds N] [--env KEY=VALUE]...");
+                std::process::exit(0);
+            }
+            other => bail!("unknown argument {other:?}; see --help"),
+        }
+    }
+    Ok(args)
+}
+
+fn main() -> anyhow::Result<()> {
+    let args = args()?;
+    // Two threads, like the machine the targets are set for; the fakes run on a thread of their own.
+    tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()?
+        .block_on(run(args))
+}
+
+async fn run(args: Args) -> anyhow::Result<()> {
+    let started = Instant::now();
+    let wants = |name: &str| {
+        args.only
+            .as_ref()
+            .is_none_or(|o| o.iter().any(|x| x == name))
+    };
+    let mut sizes = if args.quick {
+        Sizes::quick(args.connections)
+    } else {
+        Sizes::full(args.connections)
+    };
+    if let Some(seconds) = args.saturation_seconds {
+        sizes.saturation_measure = Duration::from_secs(seconds);
+    }
+    let machine = machine();
+    eprintln!("versus-bench: {machine}");
+
+    eprintln!("[1/7] redis-benchmark SET, 50 clients, on its own redis-server (AOF on)");
+    let set_per_s = redis_benchmark()?;
+    eprintln!("      {set_per_s:.0} SET/s");
+
+    let fakes = fakes::Fakes::start()?;
+    let mut stack = stack::Stack::new(&fakes, &args.env);
+    stack.start_api().await;
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let api_idle = rss_mb(stack.api_pid());
+    let mut bench = Bench::new(stack, fakes, sizes);
+    let mut results = serde_json::Map::new();
+
+    if wants("saturation") {
+        eprintln!(
+            "[2/7] ingest saturation ({} connections, worker not running)",
+            bench.sizes.connections
+        );
+        let r = bench.ingest_saturation(set_per_s).await;
+        eprintln!("      {r}");
+        results.insert("ingest_saturation".into(), r);
+        bench.stack.flushall().await?;
+    }
+    let api_after_saturation = rss_mb(bench.stack.api_pid());
+
+    bench.stack.start_worker().await?;
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    let worker_idle = rss_mb(bench.stack.worker_pid());
+
+    if wants("notify") {
+        eprintln!(
+            "[3/7] notify latency at {} alerts/s",
+            bench.sizes.notify_rate
+        );
+        let r = bench.notify_latency().await?;
+        eprintln!("      {r}");
+        results.insert("notify_latency".into(), r);
+    }
+    if wants("single") {
+        eprintln!(
+            "[4/7] {} escalations, one at a time",
+            bench.sizes.single_escalations
+        );
+        let r = bench
+            .single_escalations(bench.sizes.single_escalations, Duration::from_secs(3))
+            .await?;
+        eprintln!("      {r}");
+        results.insert("single_escalation".into(), r);
+    }
+    if wants("burst") {
+        eprintln!(
+            "[5/7] {} escalations due in the same second",
+            bench.sizes.burst
+        );
+        let r = bench.burst().await?;
+        eprintln!("      {r}");
+        results.insert("burst".into(), r);
+    }
+    if wants("growth") {
+        let [small, large] = bench.sizes.growth;
+        eprintln!("[6/7] growth: {small} pending escalations");
+        let a = bench.growth_step(small).await?;
+        eprintln!("      {a}");
+        eprintln!("[7/7] growth: {large} pending escalations");
+        let b = bench.growth_step(large).await?;
+        eprintln!("      {b}");
+        let rate = |v: &Value| v["ingest"]["requests_per_s"].as_f64().unwrap_or(0.0);
+        let late = |v: &Value, q: &str| v["escalation"]["lateness_ms"][q].as_f64().unwrap_or(0.0);
+        results.insert(
+            "growth".into(),
+            json!({
+                "small": a,
+                "large": b,
+                "ingest_rate_ratio_large_to_small": stats::round(rate(&b) / rate(&a).max(1.0)),
+                "lateness_p50_ratio_large_to_small": stats::round(late(&b, "p50") / late(&a, "p50").max(0.001)),
+                "lateness_p99_ratio_large_to_small": stats::round(late(&b, "p99") / late(&a, "p99").max(0.001)),
+            }),
+        );
+    }
+
+    results.insert(
+        "memory".into(),
+        json!({
+            "api_idle": api_idle,
+            "api_after_saturation": api_after_saturation,
+            "api_end": rss_mb(bench.stack.api_pid()),
+            "worker_idle": worker_idle,
+            "worker_end": rss_mb(bench.stack.worker_pid()),
+            "worker_peak_mb": stats::round(bench.stack.worker_peak_kb() as f64 / 1024.0),
+        }),
+    );
+    results.insert("logs".into(), bench.check_logs());
+    let report = json!({
+        "machine": machine,
+        "command": std::env::args().collect::<Vec<_>>().join(" "),
+        "extra_env": args.env.iter().map(|(k, v)| format!("{k}={v}")).collect::<Vec<_>>(),
+        "started_at": chrono::Utc::now().to_rfc3339(),
+        "load_average_at_end": load_average(),
+        "runtime_s": stats::round(started.elapsed().as_secs_f64()),
+        "payload_bytes": bench.payload_bytes(),
+        "redis_benchmark_set_per_s": set_per_s.round(),
+        "results": Value::Object(results),
+    });
+    println!("{}", report::table(&report));
+    std::fs::write(&args.out, serde_json::to_string_pretty(&report)? + "\n")
+        .with_context(|| format!("cannot write {}", args.out.display()))?;
+    eprintln!("figures written to {}", args.out.display());
+    Ok(())
+}
+
+/// `redis-benchmark -t set -c 50 -n 200000 -q` against a redis-server of its own (AOF on, as the
+/// one under test), in SET/s.
+fn redis_benchmark() -> anyhow::Result<f64> {
+    let redis = RedisServer::start();
+    let output = Command::new("redis-benchmark")
+        .args(["-h", "127.0.0.1", "-p", &redis.port().to_string()])
+        .args(["-t", "set", "-c", "50", "-n", "200000", "-q"])
+        .output()
+        .context("cannot run redis-benchmark (apt-get install redis-tools)")?;
+    let text = String::from_utf8_lossy(&output.stdout);
+    let line = text
+        .rsplit(['\r', '\n'])
+        .find(|l| l.starts_with("SET: ") && l.contains("requests per second"))
+        .with_context(|| format!("unexpected redis-benchmark output: {text}"))?;
+    line["SET: ".len()..]
+        .split_whitespace()
+        .next()
+        .and_then(|n| n.parse().ok())
+        .with_context(|| format!("cannot read a rate in {line:?}"))
+}
+
+fn machine() -> Value {
+    let cpu = std::fs::read_to_string("/proc/cpuinfo")
+        .ok()
+        .and_then(|c| {
+            c.lines().find_map(|l| {
+                l.strip_prefix("model name")
+                    .map(|v| v.trim_start_matches([' ', '\t', ':']).to_string())
+            })
+        })
+        .unwrap_or_default();
+    let mem_kb = std::fs::read_to_string("/proc/meminfo")
+        .ok()
+        .and_then(|m| {
+            m.lines()
+                .find_map(|l| l.strip_prefix("MemTotal:"))
+                .and_then(|v| v.trim().trim_end_matches("kB").trim().parse::<u64>().ok())
+        })
+        .unwrap_or(0);
+    let redis = Command::new("redis-server")
+        .arg("--version")
+        .output()
+        .map(|o| String::from_utf8_lossy(&o.stdout).trim().to_string())
+        .unwrap_or_default();
+    json!({
+        "nproc": std::thread::available_parallelism().map(|n| n.get()).unwrap_or(0),
+        "cpu": cpu,
+        "memory_gb": stats::round(mem_kb as f64 / 1024.0 / 1024.0),
+        "redis": redis,
+        "load_average_at_start": load_average(),
+    })
+}
+
+fn load_average() -> String {
+    std::fs::read_to_string("/proc/loadavg")
+        .map(|l| l.split_whitespace().take(3).collect::<Vec<_>>().join(" "))
+        .unwrap_or_default()
+}
