@@ -12,7 +12,7 @@
 //!
 //! | guarantee | how |
 //! | --- | --- |
-//! | idle pickup and delayed jobs within 1 s | producers `LPUSH` a wake token; an idle fetcher `BLPOP`s it, sleeping no longer than the earliest due time; due times are Redis server milliseconds |
+//! | idle pickup and delayed jobs within 1 s | a producer whose job is due before every waiting one `LPUSH`es a wake token; a companion task `BLPOP`s it for the idle fetcher, which sleeps no longer than the earliest due time on a Tokio timer (a BLPOP timeout is only as precise as Redis's 100 ms event-loop tick); due times are Redis server milliseconds |
 //! | survives a Redis restart | every call goes through a reconnecting `ConnectionManager`; the fetcher retries with backoff; scripts fall back from EVALSHA to EVAL; state is in AOF-persisted keys |
 //! | a worker that cannot work exits non-zero | the fetcher gives up after `worker.redis_down_exit_seconds`, apalis reports a backend error, the binary exits 1 |
 //! | idempotency | `push` takes `SET NX PX` on `idem:{key}` in the same script and reports [`PushOutcome::Duplicate`] |

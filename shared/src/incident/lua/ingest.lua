@@ -19,7 +19,7 @@ end
 
 local function remember_request(id)
   if ARGV[3] ~= '' then
-    redis.call('SET', prefix .. 'request:' .. ARGV[3], id, 'PX', tonumber(ARGV[4]))
+    redis.call('SET', prefix .. 'request:' .. ARGV[3], id, 'PX', ARGV[4])
   end
 end
 
@@ -109,26 +109,32 @@ if open_id then
 end
 
 -- A new incident. A resolved payload with nothing open is posted as a plain message and never pages.
+-- Its id was made for this request, so its jobs need no idempotency keys (a retried request is caught above).
 local key = vi_key(prefix, new_id)
 local resolved = ARGV[7] == 'resolved'
 local oncall = (not resolved) and ARGV[8] == '1'
-local due = now + tonumber(ARGV[9])
-redis.call('HSET', key, 'id', new_id, 'state', resolved and 'resolved' or 'pending', 'created_ms', now,
-  'updated_ms', now, 'status', ARGV[7], 'oncall', oncall and '1' or '0', 'payload', ARGV[11],
-  'source', ARGV[12], 'severity', ARGV[13], 'title', ARGV[14], 'alert_signature', ARGV[15], 'dedup_key', ARGV[5])
+local now_text = vq_int(now)
+local fields = {'id', new_id, 'state', resolved and 'resolved' or 'pending', 'created_ms', now_text,
+  'updated_ms', now_text, 'status', ARGV[7], 'oncall', oncall and '1' or '0', 'payload', ARGV[11],
+  'source', ARGV[12], 'severity', ARGV[13], 'title', ARGV[14], 'alert_signature', ARGV[15], 'dedup_key', ARGV[5]}
 if resolved then
-  redis.call('HSET', key, 'resolved_ms', now)
+  fields[#fields + 1] = 'resolved_ms'
+  fields[#fields + 1] = now_text
 end
 if oncall then
-  redis.call('HSET', key, 'due_ms', due, 'plan_arn', ARGV[10])
+  fields[#fields + 1] = 'due_ms'
+  fields[#fields + 1] = vq_int(now + tonumber(ARGV[9]))
+  fields[#fields + 1] = 'plan_arn'
+  fields[#fields + 1] = ARGV[10]
 end
-redis.call('PEXPIRE', key, retention)
+redis.call('HSET', key, unpack(fields))
+redis.call('PEXPIRE', key, ARGV[6])
 if dedup ~= '' and not resolved then
-  redis.call('SET', dedup, new_id, 'PX', retention)
+  redis.call('SET', dedup, new_id, 'PX', ARGV[6])
 end
-vq_push(prefix, 'notify', new_id, vi_job(new_id), 0, new_id, retention, now)
+vq_push(prefix, 'notify', new_id, vi_job(new_id), 0, '', 0, now)
 if oncall then
-  vq_push(prefix, 'escalate', new_id, vi_job(new_id), tonumber(ARGV[9]), new_id, retention, now)
+  vq_push(prefix, 'escalate', new_id, vi_job(new_id), tonumber(ARGV[9]), '', 0, now)
 end
 remember_request(new_id)
 return {'created', new_id, '', ''}

@@ -5,13 +5,23 @@ local function vq_now_ms()
   return tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
 end
 
+-- Decimal text of an integral number (a millisecond time, a TTL). A Lua number given to redis.call is
+-- formatted with "%.14g", which for a 13-digit timestamp costs glibc's multi-precision printf about as
+-- much as a Redis command; "%d" costs a fraction of that.
+local function vq_int(n)
+  return string.format('%d', n)
+end
+
 local function vq_base(prefix, queue)
   return prefix .. 'queue:' .. queue .. ':'
 end
 
+-- One more wake-up token for the queue's fetchers, unless 32 are waiting already (that bounds the list).
+-- LLEN is a read: one write to propagate and persist instead of LPUSH + LTRIM.
 local function vq_wake(base)
-  redis.call('LPUSH', base .. 'wake', '1')
-  redis.call('LTRIM', base .. 'wake', 0, 31)
+  if redis.call('LLEN', base .. 'wake') < 32 then
+    redis.call('LPUSH', base .. 'wake', '1')
+  end
 end
 
 -- Enqueues one job. Returns the job id that holds the idempotency key and 1 when this call enqueued it,
@@ -24,13 +34,20 @@ local function vq_push(prefix, queue, id, payload, delay_ms, idem_key, idem_ttl_
     if existing then
       return existing, 0
     end
-    redis.call('SET', idem, id, 'PX', idem_ttl_ms)
+    redis.call('SET', idem, id, 'PX', vq_int(idem_ttl_ms))
   end
   local due_ms = now_ms + delay_ms
-  redis.call('HSET', base .. 'job:' .. id, 'payload', payload, 'attempts', 0, 'state', 'due',
-    'due_ms', due_ms, 'enqueued_ms', now_ms)
-  redis.call('ZADD', base .. 'due', due_ms, id)
-  vq_wake(base)
+  -- Only a job due before every waiting one needs a wake-up: a fetcher sleeps until the earliest due job
+  -- (or it was woken for it) and, having fetched, goes on until nothing is due and then sleeps until the
+  -- next, so a job due no earlier is taken in turn. An escalation queued behind others costs no token.
+  local due_text = vq_int(due_ms)
+  local wake = redis.call('ZCOUNT', base .. 'due', '-inf', due_text) == 0
+  redis.call('HSET', base .. 'job:' .. id, 'payload', payload, 'attempts', '0', 'state', 'due',
+    'due_ms', due_text, 'enqueued_ms', vq_int(now_ms))
+  redis.call('ZADD', base .. 'due', due_text, id)
+  if wake then
+    vq_wake(base)
+  end
   return id, 1
 end
 
