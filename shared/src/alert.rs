@@ -180,10 +180,23 @@ pub fn truncate_chars(text: &str, max: usize) -> String {
 
 /// Hex SHA-256, for keys derived from client data (bounded length, no special characters).
 pub fn hex_digest(bytes: &[u8]) -> String {
-    Sha256::digest(bytes)
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect()
+    hex_digest_of(&[bytes])
+}
+
+/// [`hex_digest`] of the concatenation of `parts`, without building it.
+pub fn hex_digest_of(parts: &[&[u8]]) -> String {
+    let mut hasher = Sha256::new();
+    for part in parts {
+        hasher.update(part);
+    }
+    // Three digests per ingested alert: one string, not a `format!` per byte.
+    const HEX: &[u8; 16] = b"0123456789abcdef";
+    let mut out = String::with_capacity(64);
+    for b in hasher.finalize() {
+        out.push(HEX[usize::from(b >> 4)] as char);
+        out.push(HEX[usize::from(b & 0x0f)] as char);
+    }
+    out
 }
 
 #[cfg(test)]
@@ -245,5 +258,14 @@ mod tests {
         let payload = json!({"alertname": name});
         let title = AlertView::new(&payload).title(200);
         assert!(title.chars().count() <= 200, "{}", title.chars().count());
+    }
+
+    #[test]
+    fn hex_digest_is_lowercase_sha256() {
+        assert_eq!(
+            hex_digest(b"abc"),
+            "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"
+        );
+        assert_eq!(hex_digest_of(&[b"a", b"", b"bc"]), hex_digest(b"abc"));
     }
 }

@@ -9,14 +9,17 @@ pub struct IncidentPayload {
     pub value: Value,
 }
 
-pub fn parse(body: &[u8]) -> Result<Vec<IncidentPayload>, ApiError> {
+/// Takes the body by value (a `BytesMut` converts without a copy), so that a single object's text is
+/// kept as received without copying or re-scanning it.
+pub fn parse(body: impl Into<Vec<u8>>) -> Result<Vec<IncidentPayload>, ApiError> {
+    let body: Vec<u8> = body.into();
     if body.iter().all(u8::is_ascii_whitespace) {
         return Err(ApiError::bad_request(
             "empty_body",
             "request body is empty; send a JSON object, or an array of objects (one incident each)",
         ));
     }
-    let value: Value = serde_json::from_slice(body).map_err(|e| {
+    let value: Value = serde_json::from_slice(&body).map_err(|e| {
         ApiError::bad_request(
             "invalid_json",
             format!(
@@ -30,7 +33,8 @@ pub fn parse(body: &[u8]) -> Result<Vec<IncidentPayload>, ApiError> {
     match value {
         Value::Object(_) => Ok(vec![IncidentPayload {
             // Valid JSON is valid UTF-8: keep the sender's text rather than re-serialising it.
-            text: String::from_utf8_lossy(body).into_owned(),
+            text: String::from_utf8(body)
+                .unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned()),
             value,
         }]),
         Value::Array(items) if items.is_empty() => Err(ApiError::bad_request(

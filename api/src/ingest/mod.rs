@@ -6,7 +6,7 @@ pub mod query;
 use body::IncidentPayload;
 use query::IngestOptions;
 use std::time::Duration;
-use versus_shared::alert::{hex_digest, AlertView};
+use versus_shared::alert::{hex_digest, hex_digest_of, AlertView};
 use versus_shared::incident::{NewIncident, OncallPlan};
 use versus_shared::queue::new_job_id;
 
@@ -36,13 +36,10 @@ pub fn new_incident(
                 .as_ref()
                 .map(|key| format!("key:{}", hex_digest(key.as_bytes())))
         });
-    let mut request = Vec::with_capacity(request_scope.len() + payload.text.len() + 1);
-    request.extend_from_slice(request_scope.as_bytes());
-    request.push(b'\n');
-    request.extend_from_slice(payload.text.as_bytes());
+    let request_key = hex_digest_of(&[request_scope.as_bytes(), b"\n", payload.text.as_bytes()]);
     NewIncident {
         id: new_job_id(),
-        request_key: Some(hex_digest(&request)),
+        request_key: Some(request_key),
         request_ttl: REQUEST_MEMORY,
         dedup_key,
         resolved: view.is_resolved(),

@@ -44,9 +44,9 @@ async fn accept(
     if state.settings.alert.debug_body {
         tracing::debug!(body = %state.redactor.redact(&String::from_utf8_lossy(&body)), "received webhook body");
     }
-    let payloads = body::parse(&body)?;
-    let is_array =
-        payloads.len() > 1 || body.iter().find(|b| !b.is_ascii_whitespace()) == Some(&b'[');
+    let starts_as_array = body.iter().find(|b| !b.is_ascii_whitespace()) == Some(&b'[');
+    let payloads = body::parse(body)?;
+    let is_array = payloads.len() > 1 || starts_as_array;
     let resolve_aws = state.settings.oncall.aws_incident_manager.resolve_incident;
     let incidents: Vec<_> = payloads
         .into_iter()
