@@ -195,9 +195,12 @@ impl WorkerApp {
         ));
 
         tracing::info!(instance = %self.instance, port = self.settings.worker.port, "versus-worker started");
+        // `biased`, fatal first: a queue that gives up raises the signal before its worker (and so the
+        // monitor) ends, and an unbiased select picked the monitor's Ok half the time: exit 0.
         let outcome = tokio::select! {
-            result = monitor.run_with_signal(shutdown_signal()) => result.map_err(|e| anyhow::anyhow!("workers stopped with an error: {e}")),
+            biased;
             reason = self.fatal.raised() => Err(anyhow::anyhow!("{reason}")),
+            result = monitor.run_with_signal(shutdown_signal()) => result.map_err(|e| anyhow::anyhow!("workers stopped with an error: {e}")),
         };
         // Whatever is still leased (jobs that outlived the grace period) runs again elsewhere at once.
         for runtime in &runtimes {
