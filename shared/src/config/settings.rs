@@ -260,12 +260,22 @@ impl Default for QueueSettings {
             reap_interval_ms: 1000,
             idle_poll_ms: 1000,
             finished_ttl_seconds: 3600,
-            notify: RetryPolicySettings::default(),
-            escalate: RetryPolicySettings {
-                max_attempts: 40,
+            // A transient failure (Slack or AWS down, throttled) is retried for hours, not minutes: an
+            // alert must outlive an outage of its channel. Permanent errors still dead-letter at once.
+            notify: RetryPolicySettings {
+                max_attempts: 240, // about 4 h at the 60 s cap
+                backoff_max_ms: 60_000,
                 ..RetryPolicySettings::default()
             },
-            slack_update: RetryPolicySettings::default(),
+            escalate: RetryPolicySettings {
+                max_attempts: 120, // about 1 h at the 30 s cap; then "paging failed" in Slack
+                ..RetryPolicySettings::default()
+            },
+            slack_update: RetryPolicySettings {
+                max_attempts: 120, // about 2 h at the 60 s cap
+                backoff_max_ms: 60_000,
+                ..RetryPolicySettings::default()
+            },
         }
     }
 }
