@@ -76,7 +76,10 @@ mod tests {
         leases.insert("job", "w1-1");
         leases.insert("job", "w1-2"); // reaped and fetched again by this process
         leases.remove("job", "w1-1"); // the stale run finishes late
-        assert_eq!(leases.snapshot(), vec![("job".to_string(), "w1-2".to_string())]);
+        assert_eq!(
+            leases.snapshot(),
+            vec![("job".to_string(), "w1-2".to_string())]
+        );
         leases.remove("job", "w1-2");
         assert!(leases.is_empty());
     }
