@@ -2,7 +2,7 @@
 //! zero-latency fakes of Slack and SSM Incidents on 127.0.0.1, runs the scenarios of issue 9, prints a
 //! table and writes every figure to a JSON file. Figures only: nothing here asserts a time.
 //!
-//! Usage: versus-bench [--out bench-results.json] [--connections 64] [--quick] [--only a,b,...]
+//! Usage: versus-bench [--out bench-results.json] [--connections 32] [--quick] [--only a,b,...]
 //!        [--saturation-seconds N] (a longer saturation run, to profile the API under load)
 //!        [--env KEY=VALUE]... (more environment for versus-api and versus-worker, e.g. to try a setting)
 //! Scenarios for --only: saturation, notify, single, burst, growth.
@@ -35,7 +35,7 @@ struct Args {
 fn args() -> anyhow::Result<Args> {
     let mut args = Args {
         out: PathBuf::from("bench-results.json"),
-        connections: 64,
+        connections: 32,
         quick: false,
         only: None,
         saturation_seconds: None,
@@ -71,7 +71,7 @@ fn args() -> anyhow::Result<Args> {
                 )
             }
             "-h" | "--help" => {
-                println!("versus-bench [--out bench-results.json] [--connections 64] [--quick] [--only saturation,notify,single,burst,growth] [--saturation-seconds N] [--env KEY=VALUE]...");
+                println!("versus-bench [--out bench-results.json] [--connections 32] [--quick] [--only saturation,notify,single,burst,growth] [--saturation-seconds N] [--env KEY=VALUE]...");
                 std::process::exit(0);
             }
             other => bail!("unknown argument {other:?}; see --help"),
@@ -125,8 +125,31 @@ async fn run(args: Args) -> anyhow::Result<()> {
             "[2/7] ingest saturation ({} connections, worker not running)",
             bench.sizes.connections
         );
-        let r = bench.ingest_saturation(set_per_s).await;
+        let sizes = bench.sizes.clone();
+        let mut r = bench
+            .ingest_saturation(
+                set_per_s,
+                sizes.connections,
+                sizes.saturation_warmup,
+                sizes.saturation_measure,
+            )
+            .await;
         eprintln!("      {r}");
+        let mut sweep = Vec::new();
+        for connections in sizes.sweep {
+            bench.stack.flushall().await?;
+            let point = bench
+                .ingest_saturation(
+                    set_per_s,
+                    connections,
+                    Duration::from_secs(1),
+                    sizes.sweep_measure,
+                )
+                .await;
+            eprintln!("      {connections} connections: {point}");
+            sweep.push(point);
+        }
+        r["by_connections"] = Value::Array(sweep);
         results.insert("ingest_saturation".into(), r);
         bench.stack.flushall().await?;
     }
@@ -167,24 +190,13 @@ async fn run(args: Args) -> anyhow::Result<()> {
     }
     if wants("growth") {
         let [small, large] = bench.sizes.growth;
-        eprintln!("[6/7] growth: {small} pending escalations");
-        let a = bench.growth_step(small).await?;
-        eprintln!("      {a}");
-        eprintln!("[7/7] growth: {large} pending escalations");
-        let b = bench.growth_step(large).await?;
-        eprintln!("      {b}");
-        let rate = |v: &Value| v["ingest"]["requests_per_s"].as_f64().unwrap_or(0.0);
-        let late = |v: &Value, q: &str| v["escalation"]["lateness_ms"][q].as_f64().unwrap_or(0.0);
-        results.insert(
-            "growth".into(),
-            json!({
-                "small": a,
-                "large": b,
-                "ingest_rate_ratio_large_to_small": stats::round(rate(&b) / rate(&a).max(1.0)),
-                "lateness_p50_ratio_large_to_small": stats::round(late(&b, "p50") / late(&a, "p50").max(0.001)),
-                "lateness_p99_ratio_large_to_small": stats::round(late(&b, "p99") / late(&a, "p99").max(0.001)),
-            }),
+        eprintln!(
+            "[6/7] growth: {small} and {large} pending escalations, seeding two installations"
         );
+        eprintln!("[7/7] growth: alternating rounds of escalations and of ingest");
+        let r = bench.growth(&args.env).await?;
+        eprintln!("      {r}");
+        results.insert("growth".into(), r);
     }
 
     results.insert(

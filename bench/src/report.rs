@@ -59,6 +59,28 @@ pub fn table(report: &Value) -> String {
         ]);
     }
 
+    if let Some(points) = sat["by_connections"].as_array() {
+        let text: Vec<String> = points
+            .iter()
+            .map(|p| {
+                format!(
+                    "{}: {} req/s, p99 {} ms",
+                    p["connections"],
+                    fmt(&p["requests_per_s"], 0),
+                    fmt(&p["latency_ms"]["p99"], 1)
+                )
+            })
+            .collect();
+        if !text.is_empty() {
+            rows.push([
+                "ingest saturation at other connection counts (shorter runs)".into(),
+                text.join("; "),
+                "(for reading)".into(),
+                String::new(),
+            ]);
+        }
+    }
+
     let notify = &r["notify_latency"];
     if !notify.is_null() {
         let l = &notify["latency_ms"];
@@ -143,7 +165,7 @@ pub fn table(report: &Value) -> String {
         rows.push([
             format!(
                 "growth: ingest with {} vs {} pending escalations",
-                s["pending_escalations"], l["pending_escalations"]
+                s["pending_escalations_at_start"], l["pending_escalations_at_start"]
             ),
             format!(
                 "{} vs {} req/s, ratio {}",

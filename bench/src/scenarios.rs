@@ -18,6 +18,9 @@ pub struct Sizes {
     pub connections: usize,
     pub saturation_warmup: Duration,
     pub saturation_measure: Duration,
+    /// Shorter runs at other connection counts, for the latency/throughput curve.
+    pub sweep: Vec<usize>,
+    pub sweep_measure: Duration,
     pub notify_rate: u64,
     pub notify_seconds: u64,
     pub single_escalations: usize,
@@ -35,6 +38,8 @@ impl Sizes {
             connections,
             saturation_warmup: Duration::from_secs(2),
             saturation_measure: Duration::from_secs(10),
+            sweep: vec![16, 64, 128],
+            sweep_measure: Duration::from_secs(5),
             notify_rate: 200,
             notify_seconds: 15,
             single_escalations: 200,
@@ -42,14 +47,16 @@ impl Sizes {
             burst: 10_000,
             burst_lead: Duration::from_secs(30),
             growth: [1_000, 100_000],
-            growth_ingest: 10_000,
-            growth_escalations: 50,
+            growth_ingest: 12_000,
+            growth_escalations: 100,
         }
     }
 
     pub fn quick(connections: usize) -> Self {
         Self {
             saturation_measure: Duration::from_secs(4),
+            sweep: vec![64],
+            sweep_measure: Duration::from_secs(2),
             notify_seconds: 5,
             single_escalations: 30,
             burst: 2_000,
@@ -95,7 +102,6 @@ impl Bench {
                     .timeout(Duration::from_secs(10))
                     .build()
                     .expect("reqwest client"),
-                url: stack.api_url(),
                 payload: payload.clone(),
                 seq,
             }),
@@ -117,9 +123,9 @@ impl Bench {
         loadgen::run(plan, factory, self.seq.clone()).await
     }
 
-    fn plan(&self, warmup: Duration, measure: Duration, max_requests: u64) -> Plan {
+    fn plan(&self, st: &Stack, warmup: Duration, measure: Duration, max_requests: u64) -> Plan {
         Plan {
-            addr: self.stack.api_addr(),
+            addr: st.api_addr(),
             connections: self.sizes.connections,
             warmup,
             measure,
@@ -128,26 +134,28 @@ impl Bench {
         }
     }
 
-    async fn post_one(&self, path: &str) -> anyhow::Result<(String, Instant)> {
-        self.handle.post(path).await
+    async fn post_one(&self, st: &Stack, path: &str) -> anyhow::Result<(String, Instant)> {
+        self.handle.post(&st.api_url(), path).await
     }
 
     /// Ingest saturation: closed loop on keep-alive connections, on-call on, the worker not running
     /// (the API's own capacity; the queue absorbs the storm and the worker drains it afterwards).
-    pub async fn ingest_saturation(&self, redis_set_per_s: f64) -> Value {
-        let s = &self.sizes;
-        let cpu = self.cpu_meter();
-        let outcome = self
-            .load(
-                self.plan(s.saturation_warmup, s.saturation_measure, 5_000_000),
-                self.far_factory(),
-            )
-            .await;
+    pub async fn ingest_saturation(
+        &self,
+        redis_set_per_s: f64,
+        connections: usize,
+        warmup: Duration,
+        measure: Duration,
+    ) -> Value {
+        let cpu = self.cpu_meter(&self.stack);
+        let mut plan = self.plan(&self.stack, warmup, measure, 5_000_000);
+        plan.connections = connections;
+        let outcome = self.load(plan, self.far_factory()).await;
         let cpu_us = cpu.per_unit_us(outcome.sent);
         let latency = Summary::of(outcome.latencies_ms.clone());
         let rate = outcome.rate();
         json!({
-            "connections": s.connections,
+            "connections": connections,
             "seconds": round(outcome.window),
             "requests_per_s": rate.round(),
             "ratio_to_redis_set": round(rate / redis_set_per_s),
@@ -160,11 +168,11 @@ impl Bench {
     }
 
     /// CPU meter over the API, the worker, Redis and the bench itself.
-    fn cpu_meter(&self) -> CpuMeter {
+    fn cpu_meter(&self, st: &Stack) -> CpuMeter {
         CpuMeter::start(&[
-            ("api", self.stack.api_pid()),
-            ("worker", self.stack.worker_pid()),
-            ("redis", self.stack.redis.pid()),
+            ("api", st.api_pid()),
+            ("worker", st.worker_pid()),
+            ("redis", st.redis.pid()),
             ("bench", Some(std::process::id())),
         ])
     }
@@ -177,10 +185,11 @@ impl Bench {
         let start = tokio::time::Instant::now();
         let mut tasks = Vec::with_capacity(count as usize);
         let this = self.handle.clone();
+        let url = self.stack.api_url();
         for i in 0..count {
             tokio::time::sleep_until(start + interval * i as u32).await;
-            let this = this.clone();
-            tasks.push(tokio::spawn(async move { this.post(FAR_WAIT).await }));
+            let (this, url) = (this.clone(), url.clone());
+            tasks.push(tokio::spawn(async move { this.post(&url, FAR_WAIT).await }));
         }
         let offered = start.elapsed().as_secs_f64();
         let mut sent = HashMap::new();
@@ -227,12 +236,28 @@ impl Bench {
 
     /// Escalations due one at a time (`spacing` apart): lateness from due time to StartIncident.
     pub async fn single_escalations(&self, count: usize, lead: Duration) -> anyhow::Result<Value> {
+        let lateness = Summary::of(self.one_at_a_time(&self.stack, count, lead).await?);
+        Ok(json!({
+            "escalations": count,
+            "spacing_ms": self.sizes.single_spacing.as_secs_f64() * 1000.0,
+            "started": lateness.count,
+            "lateness_ms": lateness.json(),
+        }))
+    }
+
+    /// Lateness (ms) of `count` escalations due `spacing` apart from `lead` on.
+    async fn one_at_a_time(
+        &self,
+        st: &Stack,
+        count: usize,
+        lead: Duration,
+    ) -> anyhow::Result<Vec<f64>> {
         let spacing = self.sizes.single_spacing.as_secs_f64() * 1000.0;
         let t0 = epoch_ms() + lead.as_secs_f64() * 1000.0;
         let mut ids = Vec::with_capacity(count);
         for i in 0..count {
             let due = t0 + spacing * i as f64;
-            let (id, _) = self.post_one(&wait_query(due - epoch_ms())).await?;
+            let (id, _) = self.post_one(st, &wait_query(due - epoch_ms())).await?;
             ids.push(id);
         }
         let last_due = t0 + spacing * count as f64;
@@ -249,20 +274,18 @@ impl Bench {
             }
             tokio::time::sleep(Duration::from_millis(100)).await;
         }
-        let lateness = self.lateness(&ids).await?;
-        Ok(json!({
-            "escalations": count,
-            "spacing_ms": spacing,
-            "started": lateness.0.count,
-            "lateness_ms": lateness.0.json(),
-        }))
+        Ok(self.lateness(st, &ids).await?.0)
     }
 
     /// Lateness (ms) of each incident's StartIncident against its due time in Redis, plus how many
     /// tokens were started more than once, how many incidents Redis shows as escalated, and how many
     /// StartIncident calls these incidents got in all.
-    async fn lateness(&self, ids: &[String]) -> anyhow::Result<(Summary, usize, usize, u64)> {
-        let mut conn = self.stack.conn().await?;
+    async fn lateness(
+        &self,
+        st: &Stack,
+        ids: &[String],
+    ) -> anyhow::Result<(Vec<f64>, usize, usize, u64)> {
+        let mut conn = st.conn().await?;
         let mut due: Vec<(Option<String>, Option<String>)> = Vec::with_capacity(ids.len());
         for chunk in ids.chunks(1000) {
             let mut pipe = redis::pipe();
@@ -295,7 +318,7 @@ impl Bench {
                 lateness.push(start.first.epoch_ms - due_ms);
             }
         }
-        Ok((Summary::of(lateness), repeated, escalated, calls))
+        Ok((lateness, repeated, escalated, calls))
     }
 
     /// `count` escalations due within one second, after their notifications have all gone out.
@@ -312,8 +335,8 @@ impl Bench {
             (wait_query(due - epoch_ms()), payload.body(seq))
         });
         let posting = Instant::now();
-        let cpu = self.cpu_meter();
-        let mut plan = self.plan(Duration::ZERO, s.burst_lead / 2, count as u64);
+        let cpu = self.cpu_meter(&self.stack);
+        let mut plan = self.plan(&self.stack, Duration::ZERO, s.burst_lead / 2, count as u64);
         plan.keep_ids = true;
         let outcome = self.load(plan, factory).await;
         let post_seconds = posting.elapsed().as_secs_f64();
@@ -335,6 +358,11 @@ impl Bench {
             }
             tokio::time::sleep(Duration::from_millis(20)).await;
         }
+        // From here on the worker does nothing but this burst (escalations and their Slack updates).
+        while epoch_ms() < t {
+            tokio::time::sleep(Duration::from_millis(1)).await;
+        }
+        let phase = self.cpu_meter(&self.stack);
         let deadline_ms = t + 60_000.0;
         loop {
             // Only this scenario's escalations can start now (the record was cleared before it).
@@ -345,9 +373,18 @@ impl Bench {
             tokio::time::sleep(Duration::from_millis(50)).await;
         }
         let all_started_after_due_s = (epoch_ms() - t) / 1000.0;
+        let phase_cpu_us = phase.per_unit_us(count as u64);
+        let (first, last) = {
+            let started = self.fakes.record.started.lock().expect("lock");
+            started.values().fold((f64::MAX, 0.0_f64), |(lo, hi), s| {
+                (lo.min(s.first.epoch_ms), hi.max(s.first.epoch_ms))
+            })
+        };
+        let rate = count as f64 / ((last - first) / 1000.0).max(0.001);
         // Give any duplicate a chance to show up before counting.
         tokio::time::sleep(Duration::from_secs(3)).await;
-        let (lateness, repeated, escalated, start_calls) = self.lateness(&ids).await?;
+        let (lateness, repeated, escalated, start_calls) = self.lateness(&self.stack, &ids).await?;
+        let lateness = Summary::of(lateness);
         let cpu_us = cpu.per_unit_us(count as u64);
         Ok(json!({
             "slack_updates_so_far": self.fakes.record.update_count(),
@@ -363,18 +400,20 @@ impl Bench {
             "all_started_s_after_due": round(all_started_after_due_s),
             "lateness_ms": lateness.json(),
             "cpu_us_per_incident": cpu_us,
+            "escalations_per_s": rate.round(),
+            "cpu_us_per_escalation_after_due": phase_cpu_us,
         }))
     }
 
     /// Seeds `n` open incidents whose escalations are pending (far in the future), with the worker
     /// running, and waits until their notifications are out. Returns figures of the seeding.
-    async fn seed(&self, n: usize) -> anyhow::Result<Value> {
+    async fn seed(&self, st: &Stack, n: usize) -> anyhow::Result<Value> {
         let posts_before = self.fakes.record.post_count();
-        let cpu = self.cpu_meter();
+        let cpu = self.cpu_meter(st);
         let started = Instant::now();
         let outcome = self
             .load(
-                self.plan(Duration::ZERO, Duration::from_secs(300), n as u64),
+                self.plan(st, Duration::ZERO, Duration::from_secs(300), n as u64),
                 self.far_factory(),
             )
             .await;
@@ -404,113 +443,111 @@ impl Bench {
         }))
     }
 
-    /// Growth: with `n` pending escalations, ingest rate (worker stopped) and one-at-a-time
-    /// escalation lateness (worker running). Also Redis memory per open incident.
-    pub async fn growth_step(&mut self, n: usize) -> anyhow::Result<Value> {
+    /// Growth: the same measurements against two installations at once, one with `small` and one with
+    /// `large` pending escalations (each its own Redis with AOF, API and worker), in alternating rounds so
+    /// that the machine's noise falls on both alike: ingest rate (workers stopped) and one-at-a-time
+    /// escalation lateness (workers running). Also Redis memory per open incident, from the seeding.
+    pub async fn growth(&mut self, extra_env: &[(String, String)]) -> anyhow::Result<Value> {
+        let [small, large] = self.sizes.growth;
+        let rounds = 4;
         self.stack.stop_worker().await?;
         self.stack.flushall().await?;
         self.fakes.record.clear();
-        let memory_before = self.used_memory().await?;
-        self.stack.start_worker().await?;
-        let seeding = self.seed(n).await?;
-        // Let the fetchers go idle before measuring.
-        tokio::time::sleep(Duration::from_millis(500)).await;
-        let memory_after = self.used_memory().await?;
-        let breakdown = self.memory_breakdown().await?;
-        let pending = self.zcard("versus:queue:escalate:due").await?;
-        let escalation = self
-            .single_escalations(self.sizes.growth_escalations, Duration::from_secs(2))
-            .await?;
-        self.stack.stop_worker().await?;
-        let s = &self.sizes;
-        let warm = (s.growth_ingest / 5).max(500);
-        // Count-bounded (warm-up then the measured part) so the pending set stays near `n`.
-        let _ = self
-            .load(
-                self.plan(Duration::ZERO, Duration::from_secs(60), warm),
-                self.far_factory(),
-            )
-            .await;
-        let cpu = self.cpu_meter();
-        let outcome = self
-            .load(
-                self.plan(Duration::ZERO, Duration::from_secs(60), s.growth_ingest),
-                self.far_factory(),
-            )
-            .await;
-        let cpu_us = cpu.per_unit_us(outcome.sent);
-        self.stack.start_worker().await?;
-        let per_incident = (memory_after as f64 - memory_before as f64) / n as f64;
-        Ok(json!({
-            "pending_escalations": pending,
-            "seeding": seeding,
-            "ingest": {
-                "requests": s.growth_ingest,
-                "requests_per_s": outcome.rate().round(),
-                "latency_ms": Summary::of(outcome.latencies_ms).json(),
-                "failed": outcome.failed,
-                "cpu_us_per_request": cpu_us,
-            },
-            "escalation": escalation,
-            "redis_used_memory_delta_bytes": memory_after as i64 - memory_before as i64,
-            "redis_bytes_per_incident": per_incident.round(),
-            "memory_usage_of_one_incident": breakdown,
-        }))
-    }
-
-    async fn zcard(&self, key: &str) -> anyhow::Result<u64> {
-        let mut conn = self.stack.conn().await?;
-        Ok(redis::cmd("ZCARD").arg(key).query_async(&mut conn).await?)
-    }
-
-    async fn used_memory(&self) -> anyhow::Result<u64> {
-        let mut conn = self.stack.conn().await?;
-        let info: String = redis::cmd("INFO")
-            .arg("memory")
-            .query_async(&mut conn)
-            .await?;
-        info.lines()
-            .find_map(|l| l.strip_prefix("used_memory:"))
-            .and_then(|v| v.trim().parse().ok())
-            .context("INFO memory has no used_memory")
-    }
-
-    /// MEMORY USAGE of the keys of one seeded incident (the most recent pending escalation's).
-    async fn memory_breakdown(&self) -> anyhow::Result<Value> {
-        let mut conn = self.stack.conn().await?;
-        let newest: Vec<String> = redis::cmd("ZRANGE")
-            .arg("versus:queue:escalate:due")
-            .arg(-1)
-            .arg(-1)
-            .query_async(&mut conn)
-            .await?;
-        let Some(id) = newest.into_iter().next() else {
-            return Ok(Value::Null);
-        };
-        let mut out = serde_json::Map::new();
-        for (name, key) in [
-            ("record", format!("versus:incident:{id}")),
-            ("notify_job_done", format!("versus:queue:notify:job:{id}")),
-            ("escalate_job", format!("versus:queue:escalate:job:{id}")),
-            ("notify_idem", format!("versus:queue:notify:idem:{id}")),
-            ("escalate_idem", format!("versus:queue:escalate:idem:{id}")),
-        ] {
-            let bytes: Option<u64> = redis::cmd("MEMORY")
-                .arg("USAGE")
-                .arg(&key)
-                .arg("SAMPLES")
-                .arg(0)
-                .query_async(&mut conn)
-                .await?;
-            out.insert(name.into(), json!(bytes));
+        let mut other = Stack::new(&self.fakes, extra_env);
+        other.start_api().await;
+        let mut sides = Vec::new();
+        for (n, st) in [(small, &mut self.stack), (large, &mut other)] {
+            let memory_before = used_memory(st).await?;
+            st.start_worker().await?;
+            sides.push((n, memory_before));
         }
-        let payload: Option<String> = redis::cmd("HGET")
-            .arg(format!("versus:incident:{id}"))
-            .arg("payload")
-            .query_async(&mut conn)
-            .await?;
-        out.insert("payload_bytes".into(), json!(payload.map(|p| p.len())));
-        Ok(Value::Object(out))
+        let mut out = Vec::new();
+        for (i, st) in [&self.stack, &other].into_iter().enumerate() {
+            let (n, memory_before) = sides[i];
+            let seeding = self.seed(st, n).await?;
+            // Let the fetchers go idle before measuring.
+            tokio::time::sleep(Duration::from_millis(500)).await;
+            let memory_after = used_memory(st).await?;
+            let per_incident = (memory_after as f64 - memory_before as f64) / n as f64;
+            out.push(json!({
+                "pending_escalations_at_start": zcard(st, "versus:queue:escalate:due").await?,
+                "seeding": seeding,
+                "redis_used_memory_delta_bytes": memory_after as i64 - memory_before as i64,
+                "redis_bytes_per_incident": per_incident.round(),
+                "memory_usage_of_one_incident": memory_breakdown(st).await?,
+            }));
+        }
+        // Escalation lateness, alternating sides.
+        let per_round = self.sizes.growth_escalations.div_ceil(2);
+        let mut lateness = [Vec::new(), Vec::new()];
+        for _ in 0..2 {
+            for (i, st) in [&self.stack, &other].into_iter().enumerate() {
+                let samples = self
+                    .one_at_a_time(st, per_round, Duration::from_secs(2))
+                    .await?;
+                lateness[i].extend(samples);
+            }
+        }
+        // Ingest rate with the workers stopped, alternating sides, count-bounded rounds.
+        self.stack.stop_worker().await?;
+        other.stop_worker().await?;
+        let per_request = self.sizes.growth_ingest / rounds;
+        let mut ingest: [Vec<Outcome>; 2] = [Vec::new(), Vec::new()];
+        let mut cpu = [Vec::new(), Vec::new()];
+        for _ in 0..rounds {
+            for (i, st) in [&self.stack, &other].into_iter().enumerate() {
+                let meter = self.cpu_meter(st);
+                let outcome = self
+                    .load(
+                        self.plan(st, Duration::ZERO, Duration::from_secs(60), per_request),
+                        self.far_factory(),
+                    )
+                    .await;
+                cpu[i].push(meter.per_unit_us(outcome.sent));
+                ingest[i].push(outcome);
+            }
+        }
+        for (i, st) in [&self.stack, &other].into_iter().enumerate() {
+            let side = &mut out[i];
+            let outcomes = &ingest[i];
+            let rates: Vec<f64> = outcomes.iter().map(|o| o.rate().round()).collect();
+            let ok: u64 = outcomes.iter().map(|o| o.ok).sum();
+            let window: f64 = outcomes.iter().map(|o| o.window).sum();
+            let latencies: Vec<f64> = outcomes
+                .iter()
+                .flat_map(|o| o.latencies_ms.iter().copied())
+                .collect();
+            side["ingest"] = json!({
+                "rounds": rounds,
+                "requests_per_round": per_request,
+                "requests_per_s": (ok as f64 / window.max(0.001)).round(),
+                "round_rates": rates,
+                "latency_ms": Summary::of(latencies).json(),
+                "failed": outcomes.iter().map(|o| o.failed).sum::<u64>(),
+                "cpu_us_per_request_by_round": cpu[i],
+            });
+            let summary = Summary::of(lateness[i].clone());
+            side["escalation"] = json!({
+                "escalations": summary.count,
+                "spacing_ms": self.sizes.single_spacing.as_secs_f64() * 1000.0,
+                "lateness_ms": summary.json(),
+            });
+            side["pending_escalations_at_end"] =
+                json!(zcard(st, "versus:queue:escalate:due").await?);
+        }
+        drop(other);
+        self.stack.flushall().await?;
+        self.stack.start_worker().await?;
+        let rate = |v: &Value| v["ingest"]["requests_per_s"].as_f64().unwrap_or(0.0);
+        let late = |v: &Value, q: &str| v["escalation"]["lateness_ms"][q].as_f64().unwrap_or(0.0);
+        let (a, b) = (&out[0], &out[1]);
+        Ok(json!({
+            "ingest_rate_ratio_large_to_small": round(rate(b) / rate(a).max(1.0)),
+            "lateness_p50_ratio_large_to_small": round(late(b, "p50") / late(a, "p50").max(0.001)),
+            "lateness_p99_ratio_large_to_small": round(late(b, "p99") / late(a, "p99").max(0.001)),
+            "small": a,
+            "large": b,
+        }))
     }
 
     pub fn check_logs(&self) -> Value {
@@ -525,22 +562,76 @@ impl Bench {
     }
 }
 
+async fn zcard(st: &Stack, key: &str) -> anyhow::Result<u64> {
+    let mut conn = st.conn().await?;
+    Ok(redis::cmd("ZCARD").arg(key).query_async(&mut conn).await?)
+}
+
+async fn used_memory(st: &Stack) -> anyhow::Result<u64> {
+    let mut conn = st.conn().await?;
+    let info: String = redis::cmd("INFO")
+        .arg("memory")
+        .query_async(&mut conn)
+        .await?;
+    info.lines()
+        .find_map(|l| l.strip_prefix("used_memory:"))
+        .and_then(|v| v.trim().parse().ok())
+        .context("INFO memory has no used_memory")
+}
+
+/// MEMORY USAGE of the keys of one seeded incident (the most recent pending escalation's).
+async fn memory_breakdown(st: &Stack) -> anyhow::Result<Value> {
+    let mut conn = st.conn().await?;
+    let newest: Vec<String> = redis::cmd("ZRANGE")
+        .arg("versus:queue:escalate:due")
+        .arg(-1)
+        .arg(-1)
+        .query_async(&mut conn)
+        .await?;
+    let Some(id) = newest.into_iter().next() else {
+        return Ok(Value::Null);
+    };
+    let mut out = serde_json::Map::new();
+    for (name, key) in [
+        ("record", format!("versus:incident:{id}")),
+        ("notify_job_done", format!("versus:queue:notify:job:{id}")),
+        ("escalate_job", format!("versus:queue:escalate:job:{id}")),
+        ("notify_idem", format!("versus:queue:notify:idem:{id}")),
+        ("escalate_idem", format!("versus:queue:escalate:idem:{id}")),
+    ] {
+        let bytes: Option<u64> = redis::cmd("MEMORY")
+            .arg("USAGE")
+            .arg(&key)
+            .arg("SAMPLES")
+            .arg(0)
+            .query_async(&mut conn)
+            .await?;
+        out.insert(name.into(), json!(bytes));
+    }
+    let payload: Option<String> = redis::cmd("HGET")
+        .arg(format!("versus:incident:{id}"))
+        .arg("payload")
+        .query_async(&mut conn)
+        .await?;
+    out.insert("payload_bytes".into(), json!(payload.map(|p| p.len())));
+    Ok(Value::Object(out))
+}
+
 /// What a spawned request task needs (the bench itself is not `Send`-shared).
 struct BenchHandle {
     http: reqwest::Client,
-    url: String,
     payload: Arc<Payload>,
     seq: Arc<AtomicU64>,
 }
 
 impl BenchHandle {
-    async fn post(&self, path: &str) -> anyhow::Result<(String, Instant)> {
+    async fn post(&self, url: &str, path: &str) -> anyhow::Result<(String, Instant)> {
         let seq = self.seq.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
         let body = self.payload.body(seq);
         let sent = Instant::now();
         let answer = self
             .http
-            .post(format!("{}{path}", self.url))
+            .post(format!("{url}{path}"))
             .header("content-type", "application/json")
             .body(body)
             .send()
