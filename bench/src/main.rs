@@ -109,8 +109,8 @@ async fn run(args: Args) -> anyhow::Result<()> {
     eprintln!("versus-bench: {machine}");
 
     eprintln!("[1/7] redis-benchmark SET, 50 clients, on its own redis-server (AOF on)");
-    let set_per_s = redis_benchmark()?;
-    eprintln!("      {set_per_s:.0} SET/s");
+    let (set_per_s, redis_cpu_us_per_set) = redis_benchmark()?;
+    eprintln!("      {set_per_s:.0} SET/s, Redis CPU {redis_cpu_us_per_set:?} us per SET");
 
     let fakes = fakes::Fakes::start()?;
     let mut stack = stack::Stack::new(&fakes, &args.env);
@@ -220,6 +220,7 @@ async fn run(args: Args) -> anyhow::Result<()> {
         "runtime_s": stats::round(started.elapsed().as_secs_f64()),
         "payload_bytes": bench.payload_bytes(),
         "redis_benchmark_set_per_s": set_per_s.round(),
+        "redis_benchmark_redis_cpu_us_per_set": redis_cpu_us_per_set,
         "results": Value::Object(results),
     });
     println!("{}", report::table(&report));
@@ -231,8 +232,9 @@ async fn run(args: Args) -> anyhow::Result<()> {
 
 /// `redis-benchmark -t set -c 50 -n 200000 -q` against a redis-server of its own (AOF on, as the
 /// one under test), in SET/s.
-fn redis_benchmark() -> anyhow::Result<f64> {
+fn redis_benchmark() -> anyhow::Result<(f64, Option<f64>)> {
     let redis = RedisServer::start();
+    let cpu_before = redis.pid().and_then(stack::cpu_seconds);
     let output = Command::new("redis-benchmark")
         .args(["-h", "127.0.0.1", "-p", &redis.port().to_string()])
         .args(["-t", "set", "-c", "50", "-n", "200000", "-q"])
@@ -243,11 +245,17 @@ fn redis_benchmark() -> anyhow::Result<f64> {
         .rsplit(['\r', '\n'])
         .find(|l| l.starts_with("SET: ") && l.contains("requests per second"))
         .with_context(|| format!("unexpected redis-benchmark output: {text}"))?;
-    line["SET: ".len()..]
+    let rate = line["SET: ".len()..]
         .split_whitespace()
         .next()
         .and_then(|n| n.parse().ok())
-        .with_context(|| format!("cannot read a rate in {line:?}"))
+        .with_context(|| format!("cannot read a rate in {line:?}"))?;
+    // Redis's own CPU per SET, to compare with its CPU per ingest.
+    let cpu_us = match (cpu_before, redis.pid().and_then(stack::cpu_seconds)) {
+        (Some(a), Some(b)) => Some(stats::round((b - a) * 1e6 / 200_000.0)),
+        _ => None,
+    };
+    Ok((rate, cpu_us))
 }
 
 fn machine() -> Value {

@@ -27,7 +27,11 @@ pub fn table(report: &Value) -> String {
     let mut rows: Vec<[String; 4]> = Vec::new();
     rows.push([
         "redis-benchmark SET, 50 clients (own redis, AOF on)".into(),
-        format!("{} SET/s", fmt(set, 0)),
+        format!(
+            "{} SET/s; Redis CPU {} us per SET",
+            fmt(set, 0),
+            fmt(&report["redis_benchmark_redis_cpu_us_per_set"], 1)
+        ),
         "(reference)".into(),
         String::new(),
     ]);
@@ -43,12 +47,15 @@ pub fn table(report: &Value) -> String {
                 sat["connections"]
             ),
             format!(
-                "{} req/s, ratio {}, p50 {} ms, p99 {} ms ({} failed)",
+                "{} req/s, ratio {}, p50 {} ms, p99 {} ms ({} failed); CPU per request: API {} us, Redis {} us, load generator {} us",
                 fmt(&sat["requests_per_s"], 0),
                 fmt(&sat["ratio_to_redis_set"], 2),
                 fmt(&sat["latency_ms"]["p50"], 2),
                 fmt(&sat["latency_ms"]["p99"], 2),
-                sat["failed"]
+                sat["failed"],
+                fmt(&sat["cpu_us_per_request"]["api"], 0),
+                fmt(&sat["cpu_us_per_request"]["redis"], 0),
+                fmt(&sat["cpu_us_per_request"]["bench"], 0)
             ),
             ">= 10,000 req/s, ratio >= 0.3, p99 < 20 ms".into(),
             verdict(match (rate, ratio, p99) {
@@ -141,13 +148,14 @@ pub fn table(report: &Value) -> String {
                 burst["escalations"]
             ),
             format!(
-                "p50 {} ms, p99 {} ms, max {} ms; exactly once: {} ({} started, {} StartIncident calls)",
+                "p50 {} ms, p99 {} ms, max {} ms; exactly once: {} ({} started, {} StartIncident calls, {} /s)",
                 fmt(&l["p50"], 0),
                 fmt(&l["p99"], 0),
                 fmt(&l["max"], 0),
                 burst["exactly_once"],
                 burst["started"],
-                burst["start_calls"]
+                burst["start_calls"],
+                fmt(&burst["escalations_per_s"], 0)
             ),
             "p99 < 3 s, max < 5 s, exactly once".into(),
             verdict(match (num(&l["p99"]), num(&l["max"]), once) {
