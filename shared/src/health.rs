@@ -62,4 +62,15 @@ impl RedisHealth {
             .expect("health lock")
             .map(|since| since.elapsed())
     }
+
+    /// Pings Redis (bounded by `within`) and records the answer: `/readyz` and the metrics scrape.
+    pub async fn probe(&self, conn: &redis::aio::ConnectionManager, within: Duration) -> bool {
+        let up = crate::redis_conn::ping(&mut conn.clone(), within).await;
+        if up {
+            self.mark_ok();
+        } else {
+            self.mark_down();
+        }
+        up
+    }
 }

@@ -19,13 +19,15 @@ async fn healthz() -> HttpResponse {
 }
 
 async fn readyz(state: web::Data<HttpState>) -> HttpResponse {
-    if versus_shared::redis_conn::ping(&mut state.redis.clone(), Duration::from_millis(500)).await {
-        state.health.mark_ok();
+    if state
+        .health
+        .probe(&state.redis, Duration::from_millis(500))
+        .await
+    {
         HttpResponse::Ok()
             .content_type("text/plain")
             .body("ready\n")
     } else {
-        state.health.mark_down();
         HttpResponse::ServiceUnavailable()
             .content_type("text/plain")
             .body("not ready: Redis does not answer\n")

@@ -29,19 +29,7 @@ async fn main() {
         common: args,
         command,
     } = Args::parse();
-    let settings = match versus_shared::config::load(&args.config) {
-        Ok(settings) => settings,
-        Err(error) => {
-            eprintln!("versus-worker: {error}");
-            std::process::exit(2);
-        }
-    };
-    versus_shared::telemetry::init(&settings);
-    if args.check {
-        let report = versus_shared::check::check(&settings, &args.config);
-        report.print();
-        std::process::exit(if report.is_ok() { 0 } else { 1 });
-    }
+    let settings = args.settings_or_exit("versus-worker");
     if let Some(Command::DeadLetters(command)) = command {
         if let Err(error) = versus_worker::dead_letters::run(&settings, command).await {
             eprintln!("versus-worker: {error:#}");

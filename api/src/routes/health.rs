@@ -9,13 +9,15 @@ pub async fn healthz() -> HttpResponse {
 }
 
 pub async fn readyz(state: web::Data<AppState>) -> HttpResponse {
-    if versus_shared::redis_conn::ping(&mut state.redis.clone(), Duration::from_millis(500)).await {
-        state.health.mark_ok();
+    if state
+        .health
+        .probe(&state.redis, Duration::from_millis(500))
+        .await
+    {
         HttpResponse::Ok()
             .content_type("text/plain")
             .body("ready\n")
     } else {
-        state.health.mark_down();
         HttpResponse::ServiceUnavailable()
             .content_type("text/plain")
             .body("not ready: Redis does not answer\n")
@@ -24,11 +26,10 @@ pub async fn readyz(state: web::Data<AppState>) -> HttpResponse {
 
 /// Checks Redis first, so `versus_redis_up` is current at every scrape even when no alerts arrive.
 pub async fn metrics(state: web::Data<AppState>) -> HttpResponse {
-    if versus_shared::redis_conn::ping(&mut state.redis.clone(), Duration::from_millis(500)).await {
-        state.health.mark_ok();
-    } else {
-        state.health.mark_down();
-    }
+    state
+        .health
+        .probe(&state.redis, Duration::from_millis(500))
+        .await;
     HttpResponse::Ok()
         .content_type("text/plain; version=0.0.4")
         .body(state.metrics.render())
