@@ -148,9 +148,11 @@ impl Bench {
         measure: Duration,
     ) -> Value {
         let cpu = self.cpu_meter(&self.stack);
+        let forks_before = forks(&self.stack).await.unwrap_or(0);
         let mut plan = self.plan(&self.stack, warmup, measure, 5_000_000);
         plan.connections = connections;
         let outcome = self.load(plan, self.far_factory()).await;
+        let redis_forks = forks(&self.stack).await.unwrap_or(0) - forks_before;
         let cpu_us = cpu.per_unit_us(outcome.sent);
         let latency = Summary::of(outcome.latencies_ms.clone());
         let rate = outcome.rate();
@@ -164,6 +166,7 @@ impl Bench {
             "failed": outcome.failed,
             "first_failure": outcome.first_failure,
             "cpu_us_per_request": cpu_us,
+            "redis_forks": redis_forks,
         })
     }
 
@@ -494,6 +497,7 @@ impl Bench {
         let per_request = self.sizes.growth_ingest / rounds;
         let mut ingest: [Vec<Outcome>; 2] = [Vec::new(), Vec::new()];
         let mut cpu = [Vec::new(), Vec::new()];
+        let forks_before = [forks(&self.stack).await?, forks(&other).await?];
         for _ in 0..rounds {
             for (i, st) in [&self.stack, &other].into_iter().enumerate() {
                 let meter = self.cpu_meter(st);
@@ -534,6 +538,8 @@ impl Bench {
             });
             side["pending_escalations_at_end"] =
                 json!(zcard(st, "versus:queue:escalate:due").await?);
+            // AOF rewrites (each one a fork) that ran while ingest was measured.
+            side["ingest"]["redis_forks"] = json!(forks(st).await? - forks_before[i]);
         }
         drop(other);
         self.stack.flushall().await?;
@@ -560,6 +566,19 @@ impl Bench {
             "api_tail_if_errors": if api.contains(" ERROR ") { tail(&api) } else { String::new() },
         })
     }
+}
+
+/// `total_forks` from INFO stats: with AOF on, each is a background rewrite of the AOF.
+async fn forks(st: &Stack) -> anyhow::Result<u64> {
+    let mut conn = st.conn().await?;
+    let info: String = redis::cmd("INFO")
+        .arg("stats")
+        .query_async(&mut conn)
+        .await?;
+    info.lines()
+        .find_map(|l| l.strip_prefix("total_forks:"))
+        .and_then(|v| v.trim().parse().ok())
+        .context("INFO stats has no total_forks")
 }
 
 async fn zcard(st: &Stack, key: &str) -> anyhow::Result<u64> {
