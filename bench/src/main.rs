@@ -215,7 +215,7 @@ async fn run(args: Args) -> anyhow::Result<()> {
         "machine": machine,
         "command": std::env::args().collect::<Vec<_>>().join(" "),
         "extra_env": args.env.iter().map(|(k, v)| format!("{k}={v}")).collect::<Vec<_>>(),
-        "started_at": chrono::Utc::now().to_rfc3339(),
+        "finished_at": chrono::Utc::now().to_rfc3339(),
         "load_average_at_end": load_average(),
         "runtime_s": stats::round(started.elapsed().as_secs_f64()),
         "payload_bytes": bench.payload_bytes(),
