@@ -54,17 +54,7 @@ pub fn app_state(settings: Settings) -> anyhow::Result<AppState> {
         &settings.redis.key_prefix,
         Duration::from_secs(settings.redis.retention_hours * 3600),
     );
-    let signer = settings
-        .oncall
-        .is_ready()
-        .then(|| {
-            settings
-                .oncall
-                .ack_secret
-                .as_ref()
-                .map(|s| AckSigner::new(s.expose()))
-        })
-        .flatten();
+    let signer = AckSigner::from_settings(&settings);
     Ok(AppState {
         redactor: Redactor::from_settings(&settings),
         settings: Arc::new(settings),

@@ -23,6 +23,15 @@ impl std::fmt::Debug for AckSigner {
 }
 
 impl AckSigner {
+    /// The signer of an installation whose on-call is ready (enable or initialized_only) and has a secret.
+    pub fn from_settings(settings: &crate::config::Settings) -> Option<Self> {
+        let oncall = &settings.oncall;
+        oncall
+            .is_ready()
+            .then(|| oncall.ack_secret.as_ref().map(|s| Self::new(s.expose())))
+            .flatten()
+    }
+
     pub fn new(secret: &str) -> Self {
         Self {
             key: secret.as_bytes().to_vec(),

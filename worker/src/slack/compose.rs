@@ -38,17 +38,7 @@ impl Composer {
                 disabled: properties.disable_button,
             },
             public_host: settings.public_host.clone(),
-            signer: settings
-                .oncall
-                .is_ready()
-                .then(|| {
-                    settings
-                        .oncall
-                        .ack_secret
-                        .as_ref()
-                        .map(|s| AckSigner::new(s.expose()))
-                })
-                .flatten(),
+            signer: AckSigner::from_settings(settings),
             interactive: settings.alert.slack.signing_secret.is_some(),
         }
     }
