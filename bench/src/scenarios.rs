@@ -610,13 +610,17 @@ async fn memory_breakdown(st: &Stack) -> anyhow::Result<Value> {
     let Some(id) = newest.into_iter().next() else {
         return Ok(Value::Null);
     };
+    let dedup_key: String = redis::cmd("HGET")
+        .arg(format!("versus:incident:{id}"))
+        .arg("dedup_key")
+        .query_async(&mut conn)
+        .await?;
     let mut out = serde_json::Map::new();
     for (name, key) in [
         ("record", format!("versus:incident:{id}")),
         ("notify_job_done", format!("versus:queue:notify:job:{id}")),
         ("escalate_job", format!("versus:queue:escalate:job:{id}")),
-        ("notify_idem", format!("versus:queue:notify:idem:{id}")),
-        ("escalate_idem", format!("versus:queue:escalate:idem:{id}")),
+        ("dedup", format!("versus:dedup:{dedup_key}")),
     ] {
         let bytes: Option<u64> = redis::cmd("MEMORY")
             .arg("USAGE")
@@ -627,12 +631,13 @@ async fn memory_breakdown(st: &Stack) -> anyhow::Result<Value> {
             .await?;
         out.insert(name.into(), json!(bytes));
     }
-    let payload: Option<String> = redis::cmd("HGET")
+    // As stored: compressed.
+    let payload_bytes: u64 = redis::cmd("HSTRLEN")
         .arg(format!("versus:incident:{id}"))
         .arg("payload")
         .query_async(&mut conn)
         .await?;
-    out.insert("payload_bytes".into(), json!(payload.map(|p| p.len())));
+    out.insert("payload_stored_bytes".into(), json!(payload_bytes));
     Ok(Value::Object(out))
 }
 

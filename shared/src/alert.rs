@@ -154,6 +154,27 @@ impl<'a> AlertView<'a> {
         hex_digest(firing.join("\n").as_bytes())
     }
 
+    /// The alerts this payload reports, each as one occurrence of an alert (`fingerprint` and `startsAt`:
+    /// an alert that resolves and fires again starts anew), one line each, sorted. Each line is the first
+    /// 16 hex digits of the occurrence's SHA-256, so that the record stays small whatever the labels.
+    pub fn alert_occurrences(&self) -> String {
+        let mut digests: Vec<String> = self
+            .alerts()
+            .iter()
+            .filter_map(|alert| {
+                let fingerprint = alert.get("fingerprint")?.as_str()?;
+                let starts_at = alert.get("startsAt")?.as_str()?;
+                let mut digest =
+                    hex_digest_of(&[fingerprint.as_bytes(), b"@", starts_at.as_bytes()]);
+                digest.truncate(16);
+                Some(digest)
+            })
+            .collect();
+        digests.sort_unstable();
+        digests.dedup();
+        digests.join("\n")
+    }
+
     /// The incident identity of an Alertmanager group: `receiver + groupKey`.
     pub fn group_identity(&self) -> Option<String> {
         if !self.is_alertmanager() {
@@ -250,6 +271,27 @@ mod tests {
         assert_eq!(AlertView::new(&payload).alert_signature(), before);
         payload["alerts"][0]["status"] = json!("resolved");
         assert_ne!(AlertView::new(&payload).alert_signature(), before);
+    }
+
+    #[test]
+    fn occurrences_name_each_alert_start_once_in_any_order() {
+        let mut payload = alertmanager();
+        assert_eq!(AlertView::new(&payload).alert_occurrences(), "");
+        payload["alerts"][0]["startsAt"] = json!("2026-11-21T03:00:00Z");
+        payload["alerts"][1]["startsAt"] = json!("2026-11-21T03:00:05Z");
+        let both = AlertView::new(&payload).alert_occurrences();
+        let lines: Vec<&str> = both.split('\n').collect();
+        assert_eq!(lines.len(), 2, "{both}");
+        assert!(lines.iter().all(|l| l.len() == 16), "{both}");
+
+        payload["alerts"].as_array_mut().unwrap().reverse();
+        assert_eq!(AlertView::new(&payload).alert_occurrences(), both);
+        payload["alerts"][0]["startsAt"] = json!("2026-11-21T04:00:00Z");
+        assert_ne!(AlertView::new(&payload).alert_occurrences(), both);
+        assert_eq!(
+            AlertView::new(&json!({"Logs": "x"})).alert_occurrences(),
+            ""
+        );
     }
 
     #[test]

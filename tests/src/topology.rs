@@ -32,6 +32,7 @@ use std::time::{Duration, Instant};
 
 use redis::AsyncCommands;
 use serde_json::Value;
+use versus_shared::incident::decode_fields;
 
 use crate::fake_slack::{FakeSlack, DEFAULT_SLACK_TOKEN};
 use crate::fake_ssm::FakeSsm;
@@ -538,9 +539,11 @@ impl Topology {
     /// The incident hash `versus:incident:{id}` (empty when there is none).
     pub async fn incident(&self, id: &str) -> HashMap<String, String> {
         let mut conn = self.redis_conn().await;
-        conn.hgetall(self.key(&format!("incident:{id}")))
+        let raw: HashMap<String, Vec<u8>> = conn
+            .hgetall(self.key(&format!("incident:{id}")))
             .await
-            .unwrap_or_else(|e| panic!("HGETALL of incident {id} failed: {e}"))
+            .unwrap_or_else(|e| panic!("HGETALL of incident {id} failed: {e}"));
+        decode_fields(raw).unwrap_or_else(|e| panic!("incident {id}: {e}"))
     }
 
     /// Waits until field `field` of incident `id` satisfies `check`; returns the last hash seen and

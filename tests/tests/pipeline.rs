@@ -128,6 +128,20 @@ async fn an_alertmanager_v4_webhook_is_posted_with_its_essentials() {
         serde_json::from_str::<Value>(&incident["payload"]).unwrap(),
         alertmanager()
     );
+    // Redis holds it compressed (zstd frame), well under the size of the JSON.
+    let stored: Vec<u8> = topo
+        .redis_conn()
+        .await
+        .hget(topo.key(&format!("incident:{id}")), "payload")
+        .await
+        .unwrap();
+    assert!(stored.starts_with(&[0x28, 0xb5, 0x2f, 0xfd]), "{stored:?}");
+    assert!(
+        stored.len() * 2 < incident["payload"].len(),
+        "{} bytes stored for {}",
+        stored.len(),
+        incident["payload"].len()
+    );
 }
 
 #[tokio::test]

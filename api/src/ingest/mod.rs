@@ -51,6 +51,7 @@ pub fn new_incident(
         severity: view.severity().unwrap_or_default(),
         title: view.title(TITLE_MAX),
         alert_signature: view.alert_signature(),
+        occurrences: view.alert_occurrences(),
         resolve_aws,
         payload: payload.text,
     }

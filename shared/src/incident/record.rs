@@ -1,5 +1,6 @@
 //! An incident as stored in Redis (`{prefix}incident:{id}`, a hash).
 
+use super::payload::{self, PayloadError};
 use std::collections::HashMap;
 use std::fmt;
 use std::str::FromStr;
@@ -76,7 +77,28 @@ pub struct Incident {
     pub resends: u64,
 }
 
+/// The hash fields that hold a payload (compressed, see [`payload`]).
+const PAYLOAD_FIELDS: [&str; 2] = ["payload", "previous_payload"];
+
+/// An incident hash as read from Redis (`HGETALL`), as text: payloads decompressed, other fields as written.
+pub fn decode_fields(
+    raw: HashMap<String, Vec<u8>>,
+) -> Result<HashMap<String, String>, PayloadError> {
+    raw.into_iter()
+        .map(|(name, value)| {
+            let text = if PAYLOAD_FIELDS.contains(&name.as_str()) {
+                payload::decode(&value)?
+            } else {
+                String::from_utf8(value)
+                    .unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned())
+            };
+            Ok((name, text))
+        })
+        .collect()
+}
+
 impl Incident {
+    /// The incident of [`decode_fields`]'s map; `None` when there is no such record.
     pub fn from_hash(mut fields: HashMap<String, String>) -> Option<Self> {
         let mut take = |name: &str| fields.remove(name).unwrap_or_default();
         let id = take("id");

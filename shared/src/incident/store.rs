@@ -1,6 +1,7 @@
 //! Reads and atomic transitions of incidents in Redis.
 
-use super::record::{Incident, IncidentState};
+use super::payload::{self, PayloadError};
+use super::record::{decode_fields, Incident, IncidentState};
 use super::scripts;
 use redis::aio::ConnectionManager;
 use redis::AsyncCommands;
@@ -12,6 +13,8 @@ use thiserror::Error;
 pub enum StoreError {
     #[error("Redis is unavailable ({0}); check that Redis is running and that redis.host/port/password are right")]
     Redis(#[from] redis::RedisError),
+    #[error(transparent)]
+    Payload(#[from] PayloadError),
     #[error("unexpected reply from an incident script: {0}")]
     Reply(String),
 }
@@ -41,7 +44,12 @@ pub struct NewIncident {
     pub dedup_key: Option<String>,
     pub resolved: bool,
     pub oncall: Option<OncallPlan>,
+    /// The received JSON text (stored compressed).
     pub payload: String,
+    /// The alerts this payload reports, one `fingerprint@startsAt` digest per line (see
+    /// [`AlertView::alert_occurrences`](crate::alert::AlertView::alert_occurrences)): a firing re-send that
+    /// names none of the open incident's alerts is the group firing anew.
+    pub occurrences: String,
     pub source: &'static str,
     pub severity: String,
     pub title: String,
@@ -166,12 +174,13 @@ impl IncidentStore {
             .arg(oncall)
             .arg(wait_ms)
             .arg(plan)
-            .arg(&incident.payload)
+            .arg(payload::encode(&incident.payload))
             .arg(incident.source)
             .arg(&incident.severity)
             .arg(&incident.title)
             .arg(&incident.alert_signature)
-            .arg(if incident.resolve_aws { "1" } else { "0" });
+            .arg(if incident.resolve_aws { "1" } else { "0" })
+            .arg(&incident.occurrences);
         invocation
     }
 
@@ -207,8 +216,8 @@ impl IncidentStore {
     }
 
     pub async fn get(&self, id: &str) -> Result<Option<Incident>, StoreError> {
-        let fields: HashMap<String, String> = self.conn.clone().hgetall(self.key(id)).await?;
-        Ok(Incident::from_hash(fields))
+        let raw: HashMap<String, Vec<u8>> = self.conn.clone().hgetall(self.key(id)).await?;
+        Ok(Incident::from_hash(decode_fields(raw)?))
     }
 
     pub async fn ack(&self, id: &str, by: &str, via: &str) -> Result<AckResult, StoreError> {

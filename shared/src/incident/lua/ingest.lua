@@ -1,7 +1,8 @@
 -- One webhook's incident, written atomically with its jobs in a single round trip.
 -- ARGV: 1 prefix, 2 new_id, 3 request_key ('' = none), 4 request_ttl_ms, 5 dedup_key ('' = none),
 --       6 retention_ms, 7 status (firing|resolved), 8 oncall (0|1), 9 wait_ms, 10 plan_arn,
---       11 payload, 12 source, 13 severity, 14 title, 15 alert_signature, 16 resolve_aws (0|1)
+--       11 payload (zstd-compressed JSON), 12 source, 13 severity, 14 title, 15 alert_signature,
+--       16 resolve_aws (0|1), 17 occurrences (digests of the payload's alerts, one per line)
 -- Returns {outcome, incident_id, previous_state, open_ms}: outcome is created | updated | unchanged | resolved |
 -- duplicate_request (a retry of a request seen within request_ttl, unless it fires again what has resolved
 -- since); open_ms is how long a resolved incident was open (for time-to-resolve).
@@ -9,26 +10,30 @@ local prefix, new_id = ARGV[1], ARGV[2]
 local now = vq_now_ms()
 local retention = tonumber(ARGV[6])
 
-if ARGV[3] ~= '' then
-  local seen = redis.call('GET', prefix .. 'request:' .. ARGV[3])
-  -- A firing request like one whose incident has resolved since is the alert firing again, not a retry.
-  if seen and not (ARGV[7] ~= 'resolved' and redis.call('HGET', vi_key(prefix, seen), 'state') == 'resolved') then
-    return {'duplicate_request', seen, '', ''}
-  end
+local request = ARGV[3] ~= '' and (prefix .. 'request:' .. ARGV[3]) or false
+local dedup = ARGV[5] ~= '' and (prefix .. 'dedup:' .. ARGV[5]) or ''
+-- Both look-ups in one command: every ingest makes them.
+local seen, open_id = false, false
+if request and dedup ~= '' then
+  local found = redis.call('MGET', request, dedup)
+  seen, open_id = found[1], found[2]
+elseif request then
+  seen = redis.call('GET', request)
+elseif dedup ~= '' then
+  open_id = redis.call('GET', dedup)
+end
+
+-- A firing request like one whose incident has resolved since is the alert firing again, not a retry.
+if seen and not (ARGV[7] ~= 'resolved' and redis.call('HGET', vi_key(prefix, seen), 'state') == 'resolved') then
+  return {'duplicate_request', seen, '', ''}
 end
 
 local function remember_request(id)
-  if ARGV[3] ~= '' then
-    redis.call('SET', prefix .. 'request:' .. ARGV[3], id, 'PX', ARGV[4])
+  if request then
+    redis.call('SET', request, id, 'PX', ARGV[4])
   end
 end
 
-local dedup = ''
-local open_id = false
-if ARGV[5] ~= '' then
-  dedup = prefix .. 'dedup:' .. ARGV[5]
-  open_id = redis.call('GET', dedup)
-end
 local open_state = ''
 if open_id then
   open_state = redis.call('HGET', vi_key(prefix, open_id), 'state') or ''
@@ -42,23 +47,21 @@ end
 -- alerts the open incident has seen means that those all ended without Versus hearing of it (a receiver with
 -- send_resolved: false, or a resolved notification that was lost) and the group fired anew: resolve the stale
 -- incident and open a new one below, which notifies and pages again.
-local function alert_occurrences(text)
-  local ok, body = pcall(cjson.decode, text)
+-- The API sends the alerts of the payload as one digest of fingerprint@startsAt per line (ARGV[17]) and the
+-- record keeps them as `occurrences` (the stored payload is compressed, so Lua cannot read it). A record
+-- from before that field has none, and the rule does not apply to it.
+local function occurrence_set(text)
   local set, count = {}, 0
-  if ok and type(body) == 'table' and type(body.alerts) == 'table' then
-    for _, alert in ipairs(body.alerts) do
-      if type(alert) == 'table' and type(alert.fingerprint) == 'string' and type(alert.startsAt) == 'string' then
-        set[alert.fingerprint .. '@' .. alert.startsAt] = true
-        count = count + 1
-      end
-    end
+  for occurrence in string.gmatch(text, '[^\n]+') do
+    set[occurrence] = true
+    count = count + 1
   end
   return set, count
 end
 if open_id and ARGV[7] ~= 'resolved' and ARGV[12] == 'alertmanager' then
   local key = vi_key(prefix, open_id)
-  local seen, seen_count = alert_occurrences(redis.call('HGET', key, 'payload') or '')
-  local fresh, fresh_count = alert_occurrences(ARGV[11])
+  local seen, seen_count = occurrence_set(redis.call('HGET', key, 'occurrences') or '')
+  local fresh, fresh_count = occurrence_set(ARGV[17])
   local overlap = false
   for occurrence in pairs(fresh) do
     if seen[occurrence] then
@@ -82,7 +85,7 @@ if open_id then
   local key = vi_key(prefix, open_id)
   if ARGV[7] == 'resolved' then
     redis.call('HSET', key, 'state', 'resolved', 'resolved_ms', now, 'updated_ms', now, 'payload', ARGV[11],
-      'resolved_from', open_state)
+      'occurrences', ARGV[17], 'resolved_from', open_state)
     redis.call('DEL', dedup)
     vi_slack_update(prefix, open_id, 'resolved', now)
     if open_state == 'escalated' and ARGV[16] == '1' then
@@ -97,7 +100,8 @@ if open_id then
     -- Kept so that the Slack update can say which alerts started or stopped firing.
     redis.call('HSET', key, 'previous_payload', redis.call('HGET', key, 'payload') or '')
   end
-  redis.call('HSET', key, 'payload', ARGV[11], 'updated_ms', now, 'alert_signature', ARGV[15])
+  redis.call('HSET', key, 'payload', ARGV[11], 'occurrences', ARGV[17], 'updated_ms', now, 'alert_signature',
+    ARGV[15])
   redis.call('HINCRBY', key, 'resends', 1)
   local outcome = 'unchanged'
   if previous ~= ARGV[15] then
@@ -116,7 +120,8 @@ local oncall = (not resolved) and ARGV[8] == '1'
 local now_text = vq_int(now)
 local fields = {'id', new_id, 'state', resolved and 'resolved' or 'pending', 'created_ms', now_text,
   'updated_ms', now_text, 'status', ARGV[7], 'oncall', oncall and '1' or '0', 'payload', ARGV[11],
-  'source', ARGV[12], 'severity', ARGV[13], 'title', ARGV[14], 'alert_signature', ARGV[15], 'dedup_key', ARGV[5]}
+  'source', ARGV[12], 'severity', ARGV[13], 'title', ARGV[14], 'alert_signature', ARGV[15], 'dedup_key', ARGV[5],
+  'occurrences', ARGV[17]}
 if resolved then
   fields[#fields + 1] = 'resolved_ms'
   fields[#fields + 1] = now_text
