@@ -221,13 +221,14 @@ pub fn table(report: &Value) -> String {
         rows.push([
             "Redis bytes per open incident (INFO used_memory delta / incidents)".into(),
             format!(
-                "{} B (record {} B with a {} B compressed payload, escalate job {} B, notify job {} B, dedup key {} B)",
+                "{} B (record {} B with a {} B compressed payload, escalate job {} B, notify job {} B, dedup key {} B, request key {} B)",
                 fmt(&l["redis_bytes_per_incident"], 0),
                 b["record"],
                 b["payload_stored_bytes"],
                 b["escalate_job"],
                 b["notify_job_done"],
-                b["dedup"]
+                b["dedup"],
+                b["request"]
             ),
             "< 4 KB".into(),
             verdict(per.map(|p| p < 4096.0)).into(),

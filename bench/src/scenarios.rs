@@ -48,7 +48,7 @@ impl Sizes {
             burst_lead: Duration::from_secs(30),
             growth: [1_000, 100_000],
             growth_ingest: 12_000,
-            growth_escalations: 100,
+            growth_escalations: 200,
         }
     }
 
@@ -610,17 +610,11 @@ async fn memory_breakdown(st: &Stack) -> anyhow::Result<Value> {
     let Some(id) = newest.into_iter().next() else {
         return Ok(Value::Null);
     };
-    let dedup_key: String = redis::cmd("HGET")
-        .arg(format!("versus:incident:{id}"))
-        .arg("dedup_key")
-        .query_async(&mut conn)
-        .await?;
     let mut out = serde_json::Map::new();
     for (name, key) in [
         ("record", format!("versus:incident:{id}")),
         ("notify_job_done", format!("versus:queue:notify:job:{id}")),
         ("escalate_job", format!("versus:queue:escalate:job:{id}")),
-        ("dedup", format!("versus:dedup:{dedup_key}")),
     ] {
         let bytes: Option<u64> = redis::cmd("MEMORY")
             .arg("USAGE")
@@ -638,6 +632,30 @@ async fn memory_breakdown(st: &Stack) -> anyhow::Result<Value> {
         .query_async(&mut conn)
         .await?;
     out.insert("payload_stored_bytes".into(), json!(payload_bytes));
+    // The dedup and request keys are named by digests of the request: sample one of each.
+    for (name, pattern) in [("dedup", "versus:dedup:*"), ("request", "versus:request:*")] {
+        let (_, keys): (u64, Vec<String>) = redis::cmd("SCAN")
+            .arg(0)
+            .arg("MATCH")
+            .arg(pattern)
+            .arg("COUNT")
+            .arg(1000)
+            .query_async(&mut conn)
+            .await?;
+        let bytes: Option<u64> = match keys.first() {
+            Some(key) => {
+                redis::cmd("MEMORY")
+                    .arg("USAGE")
+                    .arg(key)
+                    .arg("SAMPLES")
+                    .arg(0)
+                    .query_async(&mut conn)
+                    .await?
+            }
+            None => None,
+        };
+        out.insert(name.into(), json!(bytes));
+    }
     Ok(Value::Object(out))
 }
 

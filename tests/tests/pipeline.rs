@@ -144,6 +144,27 @@ async fn an_alertmanager_v4_webhook_is_posted_with_its_essentials() {
     );
 }
 
+/// Redis memory per open incident: a hash of more than 16 fields doubles its table (about 400 bytes more
+/// per incident with the extra field), so a paging, posted incident must stay within 16.
+#[tokio::test]
+async fn a_posted_incident_that_will_page_keeps_at_most_16_fields() {
+    let topo = Topology::builder().oncall_enabled().start().await;
+    let id = id_of(&created(&topo, "oncall_wait_minutes=60", &alertmanager()).await);
+    let (posted, fields) = topo
+        .wait_incident(&id, Duration::from_secs(5), |f| f.contains_key("slack_ts"))
+        .await;
+    assert!(posted, "never posted: {fields:?}");
+    for field in ["due_ms", "plan_arn", "occurrences", "payload"] {
+        assert!(fields.contains_key(field), "{field} missing: {fields:?}");
+    }
+    assert!(
+        fields.len() <= 16,
+        "{} fields: {:?}",
+        fields.len(),
+        fields.keys()
+    );
+}
+
 #[tokio::test]
 async fn a_json_array_gives_one_incident_each_with_the_ids_in_the_answer() {
     let topo = Topology::start().await;
