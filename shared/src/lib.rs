@@ -10,6 +10,7 @@ pub mod health;
 pub mod incident;
 pub mod jobs;
 pub mod metrics;
+pub mod probes;
 pub mod queue;
 pub mod redis_conn;
 pub mod secret;

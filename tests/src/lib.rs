@@ -13,6 +13,7 @@
 //!
 //! Nothing here talks to any address but loopback.
 
+pub mod alerts;
 mod call_outcome;
 mod failure_plan;
 pub mod fake_slack;

@@ -3,9 +3,9 @@
 use actix_web::dev::Server;
 use actix_web::{web, App, HttpResponse, HttpServer};
 use metrics_exporter_prometheus::PrometheusHandle;
-use std::time::Duration;
 use versus_shared::config::Settings;
 use versus_shared::health::RedisHealth;
+use versus_shared::probes;
 
 #[derive(Clone)]
 struct HttpState {
@@ -15,29 +15,15 @@ struct HttpState {
 }
 
 async fn healthz() -> HttpResponse {
-    HttpResponse::Ok().content_type("text/plain").body("ok\n")
+    probes::healthz()
 }
 
 async fn readyz(state: web::Data<HttpState>) -> HttpResponse {
-    if state
-        .health
-        .probe(&state.redis, Duration::from_millis(500))
-        .await
-    {
-        HttpResponse::Ok()
-            .content_type("text/plain")
-            .body("ready\n")
-    } else {
-        HttpResponse::ServiceUnavailable()
-            .content_type("text/plain")
-            .body("not ready: Redis does not answer\n")
-    }
+    probes::readyz(&state.health, &state.redis).await
 }
 
 async fn metrics(state: web::Data<HttpState>) -> HttpResponse {
-    HttpResponse::Ok()
-        .content_type("text/plain; version=0.0.4")
-        .body(state.metrics.render())
+    probes::metrics(state.metrics.render())
 }
 
 pub fn serve(

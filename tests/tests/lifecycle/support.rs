@@ -48,34 +48,7 @@ pub fn alertmanager(alert: &str, status: &str, instances: &[&str]) -> Value {
     })
 }
 
-/// A free-form alert, made unique by `marker`.
-pub fn freeform(marker: &str) -> Value {
-    json!({
-        "Logs": format!("[CRITICAL] {marker}: the disk is full"),
-        "ServiceName": format!("svc-{marker}"),
-        "Severity": "critical",
-    })
-}
-
-/// POSTs `body` to API 0 and insists on `201`; returns the answer.
-pub async fn accepted(topo: &Topology, query: &str, body: &Value) -> Value {
-    let (status, answer) = topo.post_alert(query, body).await;
-    assert_eq!(status, 201, "POST ?{query} answered {status}: {answer}");
-    answer
-}
-
-pub fn id_of(answer: &Value) -> String {
-    answer["id"]
-        .as_str()
-        .unwrap_or_else(|| panic!("no id in {answer}"))
-        .to_string()
-}
-
-pub fn outcome_of(answer: &Value) -> &str {
-    answer["outcome"]
-        .as_str()
-        .unwrap_or_else(|| panic!("no outcome in {answer}"))
-}
+pub use versus_tests::alerts::{created as accepted, freeform, id_of, outcome_of};
 
 /// A message Versus posted with `chat.postMessage`, with the `ts` Slack gave it.
 #[derive(Debug, Clone)]
