@@ -53,7 +53,8 @@ pub fn app_state(settings: Settings) -> anyhow::Result<AppState> {
         redis.clone(),
         &settings.redis.key_prefix,
         Duration::from_secs(settings.redis.retention_hours * 3600),
-    );
+    )
+    .compress_payloads(settings.redis.compress_payloads);
     let signer = AckSigner::from_settings(&settings);
     Ok(AppState {
         redactor: Redactor::from_settings(&settings),

@@ -284,6 +284,7 @@ def test_config_values_reach_config_yaml() -> None:
     assert cfg["redis"] == {
         "host": "redis.cache.internal", "port": 6380, "password": "${REDIS_PASSWORD}", "db": 2, "tls": True,
         "insecure_skip_verify": False, "key_prefix": "versus:", "retention_hours": 168,
+        "compress_payloads": True,
     }
     assert cfg["alert"]["body_limit_bytes"] == 1048576
 

@@ -1,6 +1,7 @@
 //! What Versus reads out of a received payload: Alertmanager v4 webhooks or free-form JSON objects.
 
 use serde_json::Value;
+use sha1::Sha1;
 use sha2::{Digest, Sha256};
 
 /// A borrowed view of one received JSON object.
@@ -156,7 +157,8 @@ impl<'a> AlertView<'a> {
 
     /// The alerts this payload reports, each as one occurrence of an alert (`fingerprint` and `startsAt`:
     /// an alert that resolves and fires again starts anew), one line each, sorted. Each line is the first
-    /// 16 hex digits of the occurrence's SHA-256, so that the record stays small whatever the labels.
+    /// 16 hex digits of the SHA-1 of `fingerprint@startsAt`: short whatever the labels, and what the ingest
+    /// script computes with `redis.sha1hex` from a record stored before this field existed.
     pub fn alert_occurrences(&self) -> String {
         let mut digests: Vec<String> = self
             .alerts()
@@ -164,10 +166,12 @@ impl<'a> AlertView<'a> {
             .filter_map(|alert| {
                 let fingerprint = alert.get("fingerprint")?.as_str()?;
                 let starts_at = alert.get("startsAt")?.as_str()?;
-                let mut digest =
-                    hex_digest_of(&[fingerprint.as_bytes(), b"@", starts_at.as_bytes()]);
-                digest.truncate(16);
-                Some(digest)
+                let digest = Sha1::new()
+                    .chain_update(fingerprint)
+                    .chain_update("@")
+                    .chain_update(starts_at)
+                    .finalize();
+                Some(to_hex(&digest[..8]))
             })
             .collect();
         digests.sort_unstable();
@@ -210,10 +214,14 @@ pub fn hex_digest_of(parts: &[&[u8]]) -> String {
     for part in parts {
         hasher.update(part);
     }
-    // Three digests per ingested alert: one string, not a `format!` per byte.
+    to_hex(&hasher.finalize())
+}
+
+/// Lower-case hex of `bytes`. Several digests per ingested alert: one string, not a `format!` per byte.
+fn to_hex(bytes: &[u8]) -> String {
     const HEX: &[u8; 16] = b"0123456789abcdef";
-    let mut out = String::with_capacity(64);
-    for b in hasher.finalize() {
+    let mut out = String::with_capacity(bytes.len() * 2);
+    for b in bytes {
         out.push(HEX[usize::from(b >> 4)] as char);
         out.push(HEX[usize::from(b & 0x0f)] as char);
     }
@@ -283,6 +291,8 @@ mod tests {
         let lines: Vec<&str> = both.split('\n').collect();
         assert_eq!(lines.len(), 2, "{both}");
         assert!(lines.iter().all(|l| l.len() == 16), "{both}");
+        // The first 16 hex digits of SHA-1("aaa@2026-11-21T03:00:00Z"), as redis.sha1hex gives them.
+        assert!(lines.contains(&"c28a72908c9305de"), "{both}");
 
         payload["alerts"].as_array_mut().unwrap().reverse();
         assert_eq!(AlertView::new(&payload).alert_occurrences(), both);

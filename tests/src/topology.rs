@@ -543,7 +543,7 @@ impl Topology {
             .hgetall(self.key(&format!("incident:{id}")))
             .await
             .unwrap_or_else(|e| panic!("HGETALL of incident {id} failed: {e}"));
-        decode_fields(raw).unwrap_or_else(|e| panic!("incident {id}: {e}"))
+        decode_fields(raw)
     }
 
     /// Waits until field `field` of incident `id` satisfies `check`; returns the last hash seen and

@@ -144,6 +144,31 @@ async fn an_alertmanager_v4_webhook_is_posted_with_its_essentials() {
     );
 }
 
+/// `redis.compress_payloads: false` (for an upgrade from a release that cannot read compressed records):
+/// the payload is stored as the JSON text received, and everything else works as usual.
+#[tokio::test]
+async fn with_compression_off_the_payload_is_stored_as_received() {
+    let topo = Topology::builder()
+        .env("VERSUS__REDIS__COMPRESS_PAYLOADS", "false")
+        .start()
+        .await;
+    let body = freeform("uncompressed");
+    let id = id_of(&created(&topo, "", &body).await);
+    assert!(
+        wait_post(&topo.slack, "uncompressed", Duration::from_secs(5))
+            .await
+            .is_some(),
+        "the alert reached Slack"
+    );
+    let stored: String = topo
+        .redis_conn()
+        .await
+        .hget(topo.key(&format!("incident:{id}")), "payload")
+        .await
+        .unwrap();
+    assert_eq!(serde_json::from_str::<Value>(&stored).unwrap(), body);
+}
+
 /// Redis memory per open incident: a hash of more than 16 fields doubles its table (about 400 bytes more
 /// per incident with the extra field), so a paging, posted incident must stay within 16.
 #[tokio::test]

@@ -29,6 +29,8 @@ const ZSTD_MAGIC: [u8; 4] = [0x28, 0xb5, 0x2f, 0xfd];
 pub enum PayloadError {
     #[error("a stored payload is not valid zstd ({0}); the record was damaged or written by another program: inspect it with redis-cli")]
     Corrupt(std::io::Error),
+    #[error("a stored payload does not state its size, or states more than 64 MiB; it was not written by Versus: inspect it with redis-cli")]
+    Unsized,
     #[error("a stored payload is not UTF-8 text; the record was damaged or written by another program: inspect it with redis-cli")]
     NotText,
 }
@@ -45,13 +47,15 @@ pub fn encode(text: &str) -> Vec<u8> {
 /// The JSON text of a stored payload, compressed or (records from before compression) not.
 pub fn decode(stored: &[u8]) -> Result<String, PayloadError> {
     let bytes = if stored.starts_with(&ZSTD_MAGIC) {
-        // Our frames carry their decoded size; a frame without it would be decoded as a stream.
-        match zstd::zstd_safe::get_frame_content_size(stored) {
-            Ok(Some(size)) if size <= MAX_DECODED => DECOMPRESSOR
-                .with_borrow_mut(|d| d.decompress(stored, size as usize))
-                .map_err(PayloadError::Corrupt)?,
-            _ => zstd::stream::decode_all(stored).map_err(PayloadError::Corrupt)?,
-        }
+        // Every frame Versus writes states its decoded size: one that does not, or states more than any
+        // accepted body could be, was not written by Versus and is not decoded (a tiny frame can claim GiB).
+        let size = match zstd::zstd_safe::get_frame_content_size(stored) {
+            Ok(Some(size)) if size <= MAX_DECODED => size as usize,
+            _ => return Err(PayloadError::Unsized),
+        };
+        DECOMPRESSOR
+            .with_borrow_mut(|d| d.decompress(stored, size))
+            .map_err(PayloadError::Corrupt)?
     } else {
         stored.to_vec()
     };
@@ -87,5 +91,21 @@ mod tests {
         stored.truncate(6);
         assert!(matches!(decode(&stored), Err(PayloadError::Corrupt(_))));
         assert!(matches!(decode(&[0xff, 0xfe]), Err(PayloadError::NotText)));
+    }
+
+    #[test]
+    fn frames_that_do_not_state_a_bounded_size_are_refused() {
+        // A streamed frame has no content size in its header.
+        let mut streamed = Vec::new();
+        let mut encoder = zstd::stream::Encoder::new(&mut streamed, 1).unwrap();
+        std::io::Write::write_all(&mut encoder, br#"{"a":1}"#).unwrap();
+        encoder.finish().unwrap();
+        assert!(matches!(decode(&streamed), Err(PayloadError::Unsized)));
+
+        // A frame header claiming 1 GiB (single-segment, 8-byte content size) with nothing after it.
+        let mut huge = ZSTD_MAGIC.to_vec();
+        huge.push(0b1110_0000);
+        huge.extend_from_slice(&(1u64 << 30).to_le_bytes());
+        assert!(matches!(decode(&huge), Err(PayloadError::Unsized)));
     }
 }

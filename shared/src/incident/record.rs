@@ -1,6 +1,6 @@
 //! An incident as stored in Redis (`{prefix}incident:{id}`, a hash).
 
-use super::payload::{self, PayloadError};
+use super::payload;
 use std::collections::HashMap;
 use std::fmt;
 use std::str::FromStr;
@@ -78,18 +78,22 @@ pub struct Incident {
 const PAYLOAD_FIELDS: [&str; 2] = ["payload", "previous_payload"];
 
 /// An incident hash as read from Redis (`HGETALL`), as text: payloads decompressed, other fields as written.
-pub fn decode_fields(
-    raw: HashMap<String, Vec<u8>>,
-) -> Result<HashMap<String, String>, PayloadError> {
+///
+/// A payload that cannot be decoded is logged and read as empty, never an error: acknowledging and paging
+/// need only the other fields, and the Slack message falls back to the incident's title without it.
+pub fn decode_fields(raw: HashMap<String, Vec<u8>>) -> HashMap<String, String> {
     raw.into_iter()
         .map(|(name, value)| {
             let text = if PAYLOAD_FIELDS.contains(&name.as_str()) {
-                payload::decode(&value)?
+                payload::decode(&value).unwrap_or_else(|error| {
+                    tracing::error!(field = %name, %error, "an incident's stored payload is unreadable; going on without it");
+                    String::new()
+                })
             } else {
                 String::from_utf8(value)
                     .unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned())
             };
-            Ok((name, text))
+            (name, text)
         })
         .collect()
 }
@@ -137,5 +141,52 @@ impl Incident {
     /// [`previous_payload`](Self::previous_payload) parsed; `Null` when the alerts never changed.
     pub fn previous_payload_json(&self) -> serde_json::Value {
         serde_json::from_str(&self.previous_payload).unwrap_or(serde_json::Value::Null)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn raw(fields: &[(&str, &[u8])]) -> HashMap<String, Vec<u8>> {
+        fields
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_vec()))
+            .collect()
+    }
+
+    #[test]
+    fn decodes_compressed_and_plain_payloads() {
+        let fields = decode_fields(raw(&[
+            ("id", b"a1"),
+            ("state", b"pending"),
+            ("payload", &payload::encode(r#"{"x":1}"#)),
+            ("previous_payload", br#"{"x":0}"#),
+        ]));
+        let incident = Incident::from_hash(fields).unwrap();
+        assert_eq!(incident.payload, r#"{"x":1}"#);
+        assert_eq!(incident.previous_payload, r#"{"x":0}"#);
+    }
+
+    #[test]
+    fn an_unreadable_payload_leaves_the_rest_of_the_incident_usable() {
+        let mut damaged = payload::encode(r#"{"x":1}"#);
+        damaged.truncate(7);
+        let fields = decode_fields(raw(&[
+            ("id", b"a1"),
+            ("state", b"pending"),
+            ("due_ms", b"1700000000000"),
+            ("plan_arn", b"arn:aws:ssm-incidents::1:response-plan/p"),
+            ("payload", &damaged),
+        ]));
+        let incident = Incident::from_hash(fields).expect("the incident is still read");
+        assert_eq!(incident.state, IncidentState::Pending);
+        assert_eq!(incident.due_ms, Some(1_700_000_000_000));
+        assert_eq!(
+            incident.plan_arn,
+            "arn:aws:ssm-incidents::1:response-plan/p"
+        );
+        assert_eq!(incident.payload, "");
+        assert!(incident.payload_json().is_null());
     }
 }

@@ -1,6 +1,6 @@
 //! Reads and atomic transitions of incidents in Redis.
 
-use super::payload::{self, PayloadError};
+use super::payload;
 use super::record::{decode_fields, Incident, IncidentState};
 use super::scripts;
 use redis::aio::ConnectionManager;
@@ -13,8 +13,6 @@ use thiserror::Error;
 pub enum StoreError {
     #[error("Redis is unavailable ({0}); check that Redis is running and that redis.host/port/password are right")]
     Redis(#[from] redis::RedisError),
-    #[error(transparent)]
-    Payload(#[from] PayloadError),
     #[error("unexpected reply from an incident script: {0}")]
     Reply(String),
 }
@@ -134,6 +132,7 @@ pub struct IncidentStore {
     conn: ConnectionManager,
     prefix: String,
     retention: Duration,
+    compress_payloads: bool,
 }
 
 fn reply(message: impl Into<String>) -> StoreError {
@@ -146,7 +145,14 @@ impl IncidentStore {
             conn,
             prefix: prefix.to_string(),
             retention,
+            compress_payloads: true,
         }
+    }
+
+    /// Whether new payloads are stored compressed (`redis.compress_payloads`); both forms are always read.
+    pub fn compress_payloads(mut self, on: bool) -> Self {
+        self.compress_payloads = on;
+        self
     }
 
     pub fn key(&self, id: &str) -> String {
@@ -174,7 +180,11 @@ impl IncidentStore {
             .arg(oncall)
             .arg(wait_ms)
             .arg(plan)
-            .arg(payload::encode(&incident.payload))
+            .arg(if self.compress_payloads {
+                payload::encode(&incident.payload)
+            } else {
+                incident.payload.as_bytes().to_vec()
+            })
             .arg(incident.source)
             .arg(&incident.severity)
             .arg(&incident.title)
@@ -217,7 +227,7 @@ impl IncidentStore {
 
     pub async fn get(&self, id: &str) -> Result<Option<Incident>, StoreError> {
         let raw: HashMap<String, Vec<u8>> = self.conn.clone().hgetall(self.key(id)).await?;
-        Ok(Incident::from_hash(decode_fields(raw)?))
+        Ok(Incident::from_hash(decode_fields(raw)))
     }
 
     pub async fn ack(&self, id: &str, by: &str, via: &str) -> Result<AckResult, StoreError> {

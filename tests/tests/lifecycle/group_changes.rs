@@ -101,3 +101,43 @@ async fn an_alert_joining_or_leaving_the_group_edits_the_message_and_says_so_in_
         topo.slack.rejected()
     );
 }
+
+/// Rewrites incident `id` as the release before compressed payloads stored it: the payload as JSON text and
+/// no `occurrences` field.
+async fn store_as_before_occurrences(topo: &Topology, id: &str, payload: &serde_json::Value) {
+    use redis::AsyncCommands;
+    let key = topo.key(&format!("incident:{id}"));
+    let mut conn = topo.redis_conn().await;
+    let _: () = conn.hdel(&key, "occurrences").await.unwrap();
+    let _: () = conn
+        .hset(&key, "payload", payload.to_string())
+        .await
+        .unwrap();
+}
+
+#[tokio::test]
+async fn an_incident_stored_before_occurrences_still_tells_a_resend_from_a_group_that_fired_anew() {
+    let topo = Topology::start().await;
+    let first = alertmanager("StoredBefore", "firing", &["pod-a"]);
+    let id = id_of(&accepted(&topo, "", &first).await);
+
+    // The same alert re-sent (another body, so it is not a retried request): it joins.
+    store_as_before_occurrences(&topo, &id, &first).await;
+    let mut resend = first.clone();
+    resend["externalURL"] = "http://alertmanager-1:9093".into();
+    let answer = accepted(&topo, "", &resend).await;
+    assert_eq!(
+        (id_of(&answer), outcome_of(&answer)),
+        (id.clone(), "unchanged")
+    );
+
+    // Only an alert the open incident never saw: the group fired anew, so a new incident.
+    store_as_before_occurrences(&topo, &id, &first).await;
+    let other = alertmanager("StoredBefore", "firing", &["pod-b"]);
+    let answer = accepted(&topo, "", &other).await;
+    assert_eq!(outcome_of(&answer), "created", "{answer}");
+    assert_ne!(id_of(&answer), id);
+    let stale = topo.incident(&id).await;
+    assert_eq!(stale["state"], "resolved", "{stale:?}");
+    assert_eq!(stale["resolved_by"], "fired_anew", "{stale:?}");
+}

@@ -49,7 +49,23 @@ end
 -- incident and open a new one below, which notifies and pages again.
 -- The API sends the alerts of the payload as one digest of fingerprint@startsAt per line (ARGV[17]) and the
 -- record keeps them as `occurrences` (the stored payload is compressed, so Lua cannot read it). A record
--- from before that field has none, and the rule does not apply to it.
+-- from before that field holds its payload as JSON text: the same digests are derived from it.
+local function legacy_occurrences(payload)
+  if not string.find(payload, '^%s*{') then
+    return ''
+  end
+  local ok, body = pcall(cjson.decode, payload)
+  if not ok or type(body) ~= 'table' or type(body.alerts) ~= 'table' then
+    return ''
+  end
+  local lines = {}
+  for _, alert in ipairs(body.alerts) do
+    if type(alert) == 'table' and type(alert.fingerprint) == 'string' and type(alert.startsAt) == 'string' then
+      lines[#lines + 1] = string.sub(redis.sha1hex(alert.fingerprint .. '@' .. alert.startsAt), 1, 16)
+    end
+  end
+  return table.concat(lines, '\n')
+end
 local function occurrence_set(text)
   local set, count = {}, 0
   for occurrence in string.gmatch(text, '[^\n]+') do
@@ -60,7 +76,8 @@ local function occurrence_set(text)
 end
 if open_id and ARGV[7] ~= 'resolved' and ARGV[12] == 'alertmanager' then
   local key = vi_key(prefix, open_id)
-  local seen, seen_count = occurrence_set(redis.call('HGET', key, 'occurrences') or '')
+  local stored = redis.call('HGET', key, 'occurrences') or legacy_occurrences(redis.call('HGET', key, 'payload') or '')
+  local seen, seen_count = occurrence_set(stored)
   local fresh, fresh_count = occurrence_set(ARGV[17])
   local overlap = false
   for occurrence in pairs(fresh) do
