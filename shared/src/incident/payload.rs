@@ -1,6 +1,6 @@
 //! How a received payload is kept in the incident record: zstd-compressed JSON text.
 //!
-//! A 3-alert Alertmanager group is about 3.2 KB of JSON and compresses to about 740 bytes, which is most of
+//! A 3-alert Alertmanager group is about 3.2 KB of JSON and compresses to about 800 bytes, which is most of
 //! what keeps an open incident under 4 KB of Redis memory. Records written before compression hold the
 //! JSON text itself; [`decode`] tells the two apart by zstd's frame magic, which no JSON text starts with.
 
@@ -8,7 +8,8 @@ use std::cell::RefCell;
 use thiserror::Error;
 use zstd::bulk::{Compressor, Decompressor};
 
-/// zstd's fastest regular level: about 8 µs for 3 KB, within 1 % of level 3's size on alert JSON.
+/// zstd's fastest regular level: about 6 µs for 3 KB with a reused context, and on alert JSON no larger than
+/// level 3's output (737 against 748 bytes for the sample).
 const LEVEL: i32 = 1;
 
 /// A frame that claims more than this is damaged: the API's body limit is far below it.

@@ -42,7 +42,7 @@ pub struct NewIncident {
     pub dedup_key: Option<String>,
     pub resolved: bool,
     pub oncall: Option<OncallPlan>,
-    /// The received JSON text (stored compressed).
+    /// The received JSON text (stored compressed unless `redis.compress_payloads` is off).
     pub payload: String,
     /// The alerts this payload reports, one `fingerprint@startsAt` digest per line (see
     /// [`AlertView::alert_occurrences`](crate::alert::AlertView::alert_occurrences)): a firing re-send that
@@ -160,6 +160,9 @@ impl IncidentStore {
     }
 
     fn ingest_invocation(&self, incident: &NewIncident) -> redis::ScriptInvocation<'static> {
+        let compressed = self
+            .compress_payloads
+            .then(|| payload::encode(&incident.payload));
         let mut invocation = scripts::INGEST.prepare_invoke();
         let (oncall, wait_ms, plan) = match &incident.oncall {
             Some(plan) => ("1", plan.wait.as_millis() as u64, plan.plan_arn.as_str()),
@@ -180,11 +183,7 @@ impl IncidentStore {
             .arg(oncall)
             .arg(wait_ms)
             .arg(plan)
-            .arg(if self.compress_payloads {
-                payload::encode(&incident.payload)
-            } else {
-                incident.payload.as_bytes().to_vec()
-            })
+            .arg(compressed.as_deref().unwrap_or(incident.payload.as_bytes()))
             .arg(incident.source)
             .arg(&incident.severity)
             .arg(&incident.title)

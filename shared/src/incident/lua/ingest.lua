@@ -1,8 +1,9 @@
 -- One webhook's incident, written atomically with its jobs in a single round trip.
 -- ARGV: 1 prefix, 2 new_id, 3 request_key ('' = none), 4 request_ttl_ms, 5 dedup_key ('' = none),
 --       6 retention_ms, 7 status (firing|resolved), 8 oncall (0|1), 9 wait_ms, 10 plan_arn,
---       11 payload (zstd-compressed JSON), 12 source, 13 severity, 14 title, 15 alert_signature,
---       16 resolve_aws (0|1), 17 occurrences (digests of the payload's alerts, one per line)
+--       11 payload (JSON, zstd-compressed unless redis.compress_payloads is off), 12 source, 13 severity,
+--       14 title, 15 alert_signature, 16 resolve_aws (0|1),
+--       17 occurrences (digests of the payload's alerts, one per line)
 -- Returns {outcome, incident_id, previous_state, open_ms}: outcome is created | updated | unchanged | resolved |
 -- duplicate_request (a retry of a request seen within request_ttl, unless it fires again what has resolved
 -- since); open_ms is how long a resolved incident was open (for time-to-resolve).
