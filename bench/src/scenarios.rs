@@ -616,14 +616,7 @@ async fn memory_breakdown(st: &Stack) -> anyhow::Result<Value> {
         ("notify_job_done", format!("versus:queue:notify:job:{id}")),
         ("escalate_job", format!("versus:queue:escalate:job:{id}")),
     ] {
-        let bytes: Option<u64> = redis::cmd("MEMORY")
-            .arg("USAGE")
-            .arg(&key)
-            .arg("SAMPLES")
-            .arg(0)
-            .query_async(&mut conn)
-            .await?;
-        out.insert(name.into(), json!(bytes));
+        out.insert(name.into(), json!(memory_usage(&mut conn, &key).await?));
     }
     // As stored: compressed.
     let payload_bytes: u64 = redis::cmd("HSTRLEN")
@@ -642,21 +635,27 @@ async fn memory_breakdown(st: &Stack) -> anyhow::Result<Value> {
             .arg(1000)
             .query_async(&mut conn)
             .await?;
-        let bytes: Option<u64> = match keys.first() {
-            Some(key) => {
-                redis::cmd("MEMORY")
-                    .arg("USAGE")
-                    .arg(key)
-                    .arg("SAMPLES")
-                    .arg(0)
-                    .query_async(&mut conn)
-                    .await?
-            }
+        let bytes = match keys.first() {
+            Some(key) => memory_usage(&mut conn, key).await?,
             None => None,
         };
         out.insert(name.into(), json!(bytes));
     }
     Ok(Value::Object(out))
+}
+
+/// `MEMORY USAGE key SAMPLES 0` (every element counted); `None` when there is no such key.
+async fn memory_usage(
+    conn: &mut redis::aio::MultiplexedConnection,
+    key: &str,
+) -> anyhow::Result<Option<u64>> {
+    Ok(redis::cmd("MEMORY")
+        .arg("USAGE")
+        .arg(key)
+        .arg("SAMPLES")
+        .arg(0)
+        .query_async(conn)
+        .await?)
 }
 
 /// What a spawned request task needs (the bench itself is not `Send`-shared).
