@@ -1,7 +1,7 @@
 use anyhow::Context;
 use clap::Parser;
 use versus_api::startup::Application;
-use versus_shared::cli::CommonArgs;
+use versus_shared::app::cli::CommonArgs;
 
 #[actix_web::main]
 async fn main() -> anyhow::Result<()> {

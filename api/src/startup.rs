@@ -7,11 +7,11 @@ use actix_web::{web, App, HttpServer};
 use std::net::TcpListener;
 use std::sync::Arc;
 use std::time::Duration;
-use versus_shared::ack_token::AckSigner;
-use versus_shared::config::Settings;
-use versus_shared::health::RedisHealth;
-use versus_shared::incident::IncidentStore;
-use versus_shared::telemetry::Redactor;
+use versus_shared::domain::ack_token::AckSigner;
+use versus_shared::domain::incident::IncidentStore;
+use versus_shared::infra::config::Settings;
+use versus_shared::infra::health::RedisHealth;
+use versus_shared::infra::telemetry::Redactor;
 
 pub struct Application {
     port: u16,
@@ -48,7 +48,7 @@ impl Application {
 }
 
 pub fn app_state(settings: Settings) -> anyhow::Result<AppState> {
-    let redis = versus_shared::redis_conn::managed(&settings.redis)?;
+    let redis = versus_shared::infra::redis_conn::managed(&settings.redis)?;
     let incidents = IncidentStore::new(
         redis.clone(),
         &settings.redis.key_prefix,
@@ -64,8 +64,8 @@ pub fn app_state(settings: Settings) -> anyhow::Result<AppState> {
         health: RedisHealth::new(),
         signer,
         metrics: {
-            let handle = versus_shared::metrics::install();
-            versus_shared::metrics::describe_api();
+            let handle = versus_shared::infra::metrics::install();
+            versus_shared::infra::metrics::describe_api();
             handle
         },
     })

@@ -1,11 +1,11 @@
 //! What every request handler shares. Built once at start-up; holds no per-request state.
 
 use std::sync::Arc;
-use versus_shared::ack_token::AckSigner;
-use versus_shared::config::Settings;
-use versus_shared::health::RedisHealth;
-use versus_shared::incident::IncidentStore;
-use versus_shared::telemetry::Redactor;
+use versus_shared::domain::ack_token::AckSigner;
+use versus_shared::domain::incident::IncidentStore;
+use versus_shared::infra::config::Settings;
+use versus_shared::infra::health::RedisHealth;
+use versus_shared::infra::telemetry::Redactor;
 
 #[derive(Clone)]
 pub struct AppState {

@@ -4,7 +4,7 @@
 use bytes::Bytes;
 use serde_json::Value;
 
-const SAMPLE: &str = include_str!("../../shared/src/sample_alertmanager.json");
+const SAMPLE: &str = include_str!("../../shared/src/domain/template/sample_alertmanager.json");
 const MARK: &str = "@@SEQ@@";
 
 pub struct Payload {

@@ -1,18 +1,17 @@
-//! The library `versus-api` and `versus-worker` share: configuration, domain types, job definitions, the
-//! Redis queue and incident state, and message templates.
+//! The library `versus-api` and `versus-worker` share.
+//!
+//! # Layout
+//!
+//! - [`domain`]: what Versus is about, free of any web framework. Alerts and their identity
+//!   ([`domain::alert`]), incidents and their state machine with the atomic scripts that change them
+//!   ([`domain::incident`]), the job kinds ([`domain::jobs`]), ack links ([`domain::ack_token`]) and message
+//!   templates ([`domain::template`]).
+//! - [`infra`]: what the domain runs on. Configuration ([`infra::config`]), connections to Redis and whether
+//!   it answers ([`infra::redis_conn`], [`infra::health`]), the durable job queue ([`infra::queue`]), logs
+//!   ([`infra::telemetry`]) and metrics ([`infra::metrics`]).
+//! - [`app`]: what both binaries need to run as processes: the command line ([`app::cli`]), `--check`
+//!   ([`app::check`]) and the HTTP answers of the health and metrics probes ([`app::probes`], actix-web).
 
-pub mod ack_token;
-pub mod alert;
-pub mod check;
-pub mod cli;
-pub mod config;
-pub mod health;
-pub mod incident;
-pub mod jobs;
-pub mod metrics;
-pub mod probes;
-pub mod queue;
-pub mod redis_conn;
-pub mod secret;
-pub mod telemetry;
-pub mod template;
+pub mod app;
+pub mod domain;
+pub mod infra;

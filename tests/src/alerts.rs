@@ -17,7 +17,8 @@ pub fn freeform(marker: &str) -> Value {
 
 /// The sample Alertmanager v4 webhook the product ships for `--check`.
 pub fn alertmanager() -> Value {
-    serde_json::from_str(versus_shared::template::SAMPLE_ALERTMANAGER_JSON).expect("sample JSON")
+    serde_json::from_str(versus_shared::domain::template::SAMPLE_ALERTMANAGER_JSON)
+        .expect("sample JSON")
 }
 
 /// Posts `body` with `query` to the first API and insists on `201`; returns the answer.

@@ -32,7 +32,7 @@ use std::time::{Duration, Instant};
 
 use redis::AsyncCommands;
 use serde_json::Value;
-use versus_shared::incident::decode_fields;
+use versus_shared::domain::incident::decode_fields;
 
 use crate::fake_slack::{FakeSlack, DEFAULT_SLACK_TOKEN};
 use crate::fake_ssm::FakeSsm;

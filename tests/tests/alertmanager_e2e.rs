@@ -19,7 +19,7 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 use alertmanager_support::*;
 use redis::AsyncCommands;
 use serde_json::Value;
-use versus_shared::incident::{Incident, IncidentState};
+use versus_shared::domain::incident::{Incident, IncidentState};
 use versus_tests::topology::{KEY_PREFIX, TEST_RESPONSE_PLAN_ARN};
 use versus_tests::{wait_until, Topology};
 

@@ -3,8 +3,8 @@
 
 use redis::AsyncCommands;
 use std::time::Duration;
-use versus_shared::jobs::NotifyJob;
-use versus_shared::queue::{JobStore, PushOptions};
+use versus_shared::domain::jobs::NotifyJob;
+use versus_shared::infra::queue::{JobStore, PushOptions};
 use versus_tests::{RedisServer, VersusProcess, WORKER_BIN};
 
 const CONFIG: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../config/config.yaml");

@@ -8,7 +8,7 @@ use std::time::Duration;
 
 use common::*;
 use serde_json::Value;
-use versus_shared::ack_token::AckSigner;
+use versus_shared::domain::ack_token::AckSigner;
 use versus_tests::topology::{read_answer, TEST_ACK_SECRET};
 use versus_tests::Topology;
 

@@ -9,7 +9,7 @@ mod queue_support;
 
 use queue_support::*;
 use std::time::{Duration, Instant};
-use versus_shared::queue::{PushOptions, PushOutcome};
+use versus_shared::infra::queue::{PushOptions, PushOutcome};
 use versus_tests::RedisServer;
 
 /// An idle worker with the DEFAULT idle poll (1 s) picks each new job up within 1 s; in fact a producer's
@@ -186,7 +186,7 @@ async fn a_job_pushed_twice_with_one_idempotency_key_runs_once() {
     );
 }
 
-fn short_policy(runtime: &mut versus_shared::queue::QueueRuntime) {
+fn short_policy(runtime: &mut versus_shared::infra::queue::QueueRuntime) {
     runtime.policy.max_attempts = 3;
     runtime.policy.backoff_initial_ms = 200;
     runtime.policy.backoff_max_ms = 10_000;

@@ -8,7 +8,7 @@ use queue_support::*;
 use redis::aio::MultiplexedConnection;
 use std::collections::HashMap;
 use std::time::{Duration, Instant};
-use versus_shared::queue::PushOptions;
+use versus_shared::infra::queue::PushOptions;
 use versus_tests::RedisServer;
 
 static ONE_AT_A_TIME: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());

@@ -10,12 +10,12 @@ use anyhow::Context;
 use apalis::prelude::*;
 use std::sync::Arc;
 use std::time::Duration;
-use versus_shared::config::{RetryPolicySettings, Settings};
-use versus_shared::health::RedisHealth;
-use versus_shared::incident::IncidentStore;
-use versus_shared::jobs::{AwsResolveJob, EscalateJob, NotifyJob, SlackUpdateJob};
-use versus_shared::queue::{FatalSignal, Job, JobStore, QueueRuntime, RedisBackend};
-use versus_shared::template::MessageTemplate;
+use versus_shared::domain::incident::IncidentStore;
+use versus_shared::domain::jobs::{AwsResolveJob, EscalateJob, NotifyJob, SlackUpdateJob};
+use versus_shared::domain::template::MessageTemplate;
+use versus_shared::infra::config::{RetryPolicySettings, Settings};
+use versus_shared::infra::health::RedisHealth;
+use versus_shared::infra::queue::{FatalSignal, Job, JobStore, QueueRuntime, RedisBackend};
 
 /// Longest a single job may run before it is treated as failed (and retried).
 const JOB_TIMEOUT: Duration = Duration::from_secs(60);
@@ -57,13 +57,13 @@ pub struct WorkerApp {
 impl WorkerApp {
     pub async fn build(settings: Settings, config_path: &std::path::Path) -> anyhow::Result<Self> {
         let settings = Arc::new(settings);
-        let redis = versus_shared::redis_conn::managed(&settings.redis)
+        let redis = versus_shared::infra::redis_conn::managed(&settings.redis)
             .context("invalid Redis settings")?;
         let retention = Duration::from_secs(settings.redis.retention_hours * 3600);
         let incidents = IncidentStore::new(redis.clone(), &settings.redis.key_prefix, retention);
         let slack_settings = &settings.alert.slack;
         let (slack, template) = if slack_settings.enable {
-            let path = versus_shared::config::resolve_template_path(
+            let path = versus_shared::infra::config::resolve_template_path(
                 &slack_settings.template_path,
                 config_path,
             )
@@ -83,7 +83,7 @@ impl WorkerApp {
                 Some(template),
             )
         } else {
-            let template = versus_shared::config::resolve_template_path(
+            let template = versus_shared::infra::config::resolve_template_path(
                 &slack_settings.template_path,
                 config_path,
             )
@@ -106,7 +106,7 @@ impl WorkerApp {
             "{}-{}-{}",
             hostname(),
             std::process::id(),
-            &versus_shared::queue::new_job_id()[24..]
+            &versus_shared::infra::queue::new_job_id()[24..]
         );
         Ok(Self {
             settings,
@@ -137,7 +137,7 @@ impl WorkerApp {
 
     /// Runs until SIGTERM/SIGINT (exit 0) or until the queue cannot work (error: exit non-zero).
     pub async fn run(self) -> anyhow::Result<()> {
-        let metrics = versus_shared::metrics::install();
+        let metrics = versus_shared::infra::metrics::install();
         let http = http::serve(
             &self.settings,
             self.redis.clone(),
@@ -160,7 +160,9 @@ impl WorkerApp {
             aws_resolve.clone(),
         ];
         for runtime in &runtimes {
-            tokio::spawn(versus_shared::queue::run_maintenance(runtime.clone()));
+            tokio::spawn(versus_shared::infra::queue::run_maintenance(
+                runtime.clone(),
+            ));
         }
 
         let deps = self.deps.clone();

@@ -3,8 +3,8 @@
 
 use clap::Subcommand;
 use std::time::Duration;
-use versus_shared::config::Settings;
-use versus_shared::queue::JobStore;
+use versus_shared::infra::config::Settings;
+use versus_shared::infra::queue::JobStore;
 
 pub const QUEUES: [&str; 4] = ["notify", "escalate", "slack_update", "aws_resolve"];
 
@@ -29,7 +29,7 @@ fn queue_name(name: &str) -> &'static str {
 }
 
 pub async fn run(settings: &Settings, command: DeadLetterCommand) -> anyhow::Result<()> {
-    let conn = versus_shared::redis_conn::managed(&settings.redis)?;
+    let conn = versus_shared::infra::redis_conn::managed(&settings.redis)?;
     let store = |queue: &str| {
         JobStore::new(
             conn.clone(),

@@ -3,8 +3,8 @@
 use crate::aws::IncidentManager;
 use crate::slack::{Composer, SlackClient};
 use std::sync::Arc;
-use versus_shared::config::Settings;
-use versus_shared::incident::IncidentStore;
+use versus_shared::domain::incident::IncidentStore;
+use versus_shared::infra::config::Settings;
 
 pub struct Deps {
     pub settings: Arc<Settings>,

@@ -3,9 +3,9 @@
 use actix_web::dev::Server;
 use actix_web::{web, App, HttpResponse, HttpServer};
 use metrics_exporter_prometheus::PrometheusHandle;
-use versus_shared::config::Settings;
-use versus_shared::health::RedisHealth;
-use versus_shared::probes;
+use versus_shared::app::probes;
+use versus_shared::infra::config::Settings;
+use versus_shared::infra::health::RedisHealth;
 
 #[derive(Clone)]
 struct HttpState {
@@ -32,7 +32,7 @@ pub fn serve(
     health: RedisHealth,
     metrics_handle: PrometheusHandle,
 ) -> anyhow::Result<Server> {
-    versus_shared::metrics::describe_worker(settings.alert.slack.enable);
+    versus_shared::infra::metrics::describe_worker(settings.alert.slack.enable);
     let state = HttpState {
         redis,
         health,

@@ -1,6 +1,6 @@
 use anyhow::Context;
 use clap::Parser;
-use versus_shared::cli::CommonArgs;
+use versus_shared::app::cli::CommonArgs;
 use versus_worker::app::WorkerApp;
 use versus_worker::dead_letters::DeadLetterCommand;
 

@@ -6,9 +6,9 @@ pub mod query;
 use body::IncidentPayload;
 use query::IngestOptions;
 use std::time::Duration;
-use versus_shared::alert::{hex_digest, hex_digest_of, AlertView};
-use versus_shared::incident::{NewIncident, OncallPlan};
-use versus_shared::queue::new_job_id;
+use versus_shared::domain::alert::{hex_digest, hex_digest_of, AlertView};
+use versus_shared::domain::incident::{NewIncident, OncallPlan};
+use versus_shared::infra::queue::new_job_id;
 
 /// How long a delivered request is remembered, so that a sender's retry of the same POST is recognised.
 /// Alertmanager retries a failed notification until its next `group_interval` (5 min by default); past

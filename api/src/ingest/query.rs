@@ -3,7 +3,7 @@
 use crate::error::ApiError;
 use serde::Deserialize;
 use std::time::Duration;
-use versus_shared::config::OncallSettings;
+use versus_shared::infra::config::OncallSettings;
 
 /// As received; every field optional and textual so that a bad value gets our own error message.
 #[derive(Debug, Default, Deserialize)]

@@ -8,7 +8,7 @@ use actix_web::http::header;
 use actix_web::{web, HttpRequest, HttpResponse};
 use serde_json::json;
 use std::time::Duration;
-use versus_shared::incident::{AckResult, Incident};
+use versus_shared::domain::incident::{AckResult, Incident};
 
 fn wants_html(req: &HttpRequest) -> bool {
     let accept = req

@@ -1,8 +1,8 @@
 //! The small HTML pages of the ack flow. No JavaScript: a plain form POSTs the acknowledgement.
 
 use chrono::{TimeZone, Utc};
-use versus_shared::alert::AlertView;
-use versus_shared::incident::{AckResult, Incident, IncidentState};
+use versus_shared::domain::alert::AlertView;
+use versus_shared::domain::incident::{AckResult, Incident, IncidentState};
 
 pub fn escape(text: &str) -> String {
     let mut out = String::with_capacity(text.len());

@@ -2,7 +2,7 @@
 
 use crate::state::AppState;
 use actix_web::{web, HttpResponse};
-use versus_shared::probes;
+use versus_shared::app::probes;
 
 pub async fn healthz() -> HttpResponse {
     probes::healthz()

@@ -8,7 +8,7 @@ use actix_web::{web, HttpRequest, HttpResponse};
 use futures::StreamExt;
 use serde_json::{json, Value};
 use std::time::{Duration, Instant};
-use versus_shared::incident::{IngestOutcome, IngestResult};
+use versus_shared::domain::incident::{IngestOutcome, IngestResult};
 
 pub async fn ingest(
     req: HttpRequest,

@@ -14,8 +14,8 @@ use slack_morphism::signature_verifier::{
     SlackEventSignatureVerifier, SlackEventSignatureVerifierError,
 };
 use std::time::Duration;
-use versus_shared::ack_token::SLACK_ACK_ACTION_ID;
-use versus_shared::alert::hex_digest;
+use versus_shared::domain::ack_token::SLACK_ACK_ACTION_ID;
+use versus_shared::domain::alert::hex_digest;
 
 /// How long a signature is remembered to refuse replays: longer than the 5 minutes a timestamp stays valid.
 const REPLAY_WINDOW_SECONDS: u64 = 600;

@@ -13,9 +13,9 @@ use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
-use versus_shared::config::Settings;
-use versus_shared::health::RedisHealth;
-use versus_shared::queue::{
+use versus_shared::infra::config::Settings;
+use versus_shared::infra::health::RedisHealth;
+use versus_shared::infra::queue::{
     FatalSignal, Job, JobError, JobMeta, JobStore, PushOptions, PushOutcome, QueueRuntime,
     QueueStats, RedisBackend,
 };
@@ -229,7 +229,7 @@ pub fn settings(redis_port: u16) -> Settings {
 /// A store for the probe queue on its own reconnecting connection (a producer, like versus-api).
 pub fn producer(redis_port: u16) -> JobStore {
     let settings = settings(redis_port);
-    let conn = versus_shared::redis_conn::managed(&settings.redis).expect("redis settings");
+    let conn = versus_shared::infra::redis_conn::managed(&settings.redis).expect("redis settings");
     JobStore::for_job::<ProbeJob>(conn, PREFIX, Duration::from_secs(3600))
 }
 
@@ -258,7 +258,9 @@ pub struct TestWorker {
 
 impl TestWorker {
     pub fn start(runtime: QueueRuntime, recorder: Recorder, name: &str) -> Self {
-        let maintenance = tokio::spawn(versus_shared::queue::run_maintenance(runtime.clone()));
+        let maintenance = tokio::spawn(versus_shared::infra::queue::run_maintenance(
+            runtime.clone(),
+        ));
         let (stop, stopped) = oneshot::channel::<()>();
         let factory_runtime = runtime.clone();
         let recorder = recorder.labelled(name);

@@ -10,7 +10,7 @@ use aws_sdk_ssmincidents::Client;
 use aws_smithy_types::DateTime;
 use std::time::{Duration, SystemTime};
 use thiserror::Error;
-use versus_shared::queue::JobError;
+use versus_shared::infra::queue::JobError;
 
 /// StartIncident's `rawData` limit.
 pub const RAW_DATA_MAX: usize = 10_000;

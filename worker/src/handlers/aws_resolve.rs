@@ -5,8 +5,8 @@ use super::load;
 use crate::deps::SharedDeps;
 use apalis::prelude::Data;
 use tracing::Instrument;
-use versus_shared::jobs::AwsResolveJob;
-use versus_shared::queue::{JobError, JobMeta};
+use versus_shared::domain::jobs::AwsResolveJob;
+use versus_shared::infra::queue::{JobError, JobMeta};
 
 pub async fn handle(
     job: AwsResolveJob,

@@ -7,9 +7,9 @@ use crate::aws::{AwsError, StartIncident};
 use crate::deps::SharedDeps;
 use apalis::prelude::Data;
 use tracing::Instrument;
-use versus_shared::incident::{EscalateDecision, EscalationResult, Incident};
-use versus_shared::jobs::EscalateJob;
-use versus_shared::queue::{JobError, JobMeta};
+use versus_shared::domain::incident::{EscalateDecision, EscalationResult, Incident};
+use versus_shared::domain::jobs::EscalateJob;
+use versus_shared::infra::queue::{JobError, JobMeta};
 
 pub async fn handle(
     job: EscalateJob,

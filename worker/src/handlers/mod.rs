@@ -6,8 +6,8 @@ pub mod escalate;
 pub mod notify;
 pub mod slack_update;
 
-use versus_shared::incident::{Incident, IncidentStore};
-use versus_shared::queue::JobError;
+use versus_shared::domain::incident::{Incident, IncidentStore};
+use versus_shared::infra::queue::JobError;
 
 /// The incident, or None when it no longer exists (expired after the retention period).
 pub async fn load(incidents: &IncidentStore, id: &str) -> Result<Option<Incident>, JobError> {

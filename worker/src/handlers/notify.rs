@@ -5,8 +5,8 @@ use crate::deps::SharedDeps;
 use crate::slack::message_body;
 use apalis::prelude::Data;
 use tracing::Instrument;
-use versus_shared::jobs::NotifyJob;
-use versus_shared::queue::{JobError, JobMeta};
+use versus_shared::domain::jobs::NotifyJob;
+use versus_shared::infra::queue::{JobError, JobMeta};
 
 pub async fn handle(
     job: NotifyJob,
@@ -63,7 +63,7 @@ async fn record_post(
     deps: &SharedDeps,
     incident_id: &str,
     posted: &crate::slack::Posted,
-) -> Result<String, versus_shared::incident::StoreError> {
+) -> Result<String, versus_shared::domain::incident::StoreError> {
     let deadline = tokio::time::Instant::now() + std::time::Duration::from_secs(10);
     let mut pause = std::time::Duration::from_millis(100);
     loop {

@@ -8,10 +8,10 @@ use apalis::prelude::Data;
 use serde_json::{json, Value};
 use std::collections::BTreeMap;
 use tracing::Instrument;
-use versus_shared::alert::{truncate_chars, AlertView};
-use versus_shared::incident::Incident;
-use versus_shared::jobs::SlackUpdateJob;
-use versus_shared::queue::{JobError, JobMeta};
+use versus_shared::domain::alert::{truncate_chars, AlertView};
+use versus_shared::domain::incident::Incident;
+use versus_shared::domain::jobs::SlackUpdateJob;
+use versus_shared::infra::queue::{JobError, JobMeta};
 
 pub async fn handle(
     job: SlackUpdateJob,

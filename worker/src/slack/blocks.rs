@@ -41,7 +41,7 @@ pub const BUTTON_VALUE_MAX: usize = 2000;
 pub const PLAIN_FALLBACK_MAX: usize = 3000;
 
 /// `action_id` of the interactive acknowledge button; the interactions endpoint acts on it.
-pub const ACK_ACTION_ID: &str = versus_shared::ack_token::SLACK_ACK_ACTION_ID;
+pub const ACK_ACTION_ID: &str = versus_shared::domain::ack_token::SLACK_ACK_ACTION_ID;
 /// `action_id` of the link acknowledge button. Slack also sends a callback for link buttons when interactivity
 /// is on; the acknowledgement itself happens on the ack page, so the interactions endpoint can ignore this one.
 pub const ACK_LINK_ACTION_ID: &str = "versus_ack_link";

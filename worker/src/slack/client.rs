@@ -5,8 +5,8 @@ use super::rate_gate::RateGate;
 use serde_json::{json, Value};
 use std::time::Duration;
 use thiserror::Error;
-use versus_shared::queue::JobError;
-use versus_shared::secret::Secret;
+use versus_shared::infra::queue::JobError;
+use versus_shared::infra::secret::Secret;
 
 #[derive(Debug, Error)]
 pub enum SlackError {

@@ -6,10 +6,10 @@ use super::blocks::{
     build_message, plain_fallback, AckControl, ButtonProps, SlackMessage, StatusBanner,
 };
 use chrono::{TimeZone, Utc};
-use versus_shared::ack_token::AckSigner;
-use versus_shared::config::Settings;
-use versus_shared::incident::{Incident, IncidentState};
-use versus_shared::template::MessageTemplate;
+use versus_shared::domain::ack_token::AckSigner;
+use versus_shared::domain::incident::{Incident, IncidentState};
+use versus_shared::domain::template::MessageTemplate;
+use versus_shared::infra::config::Settings;
 
 pub struct Composer {
     template: Option<MessageTemplate>,

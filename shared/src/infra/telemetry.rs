@@ -10,8 +10,8 @@
 //! an inner span's over an outer one's), plus `spans`, the span names from the outermost. So every line of
 //! an incident's path has a top-level `incident_id`: `jq 'select(.incident_id == "...")'`.
 
-use crate::config::{LogFormat, Settings};
-use crate::secret::Secret;
+use crate::infra::config::{LogFormat, Settings};
+use crate::infra::secret::Secret;
 use serde_json::{Map, Value};
 use std::fmt;
 use std::io::{self, Write};
@@ -98,7 +98,7 @@ impl Redactor {
                 raw.to_string(),
                 json.trim_matches('"').to_string(),
                 debug.trim_matches('"').to_string(),
-                crate::redis_conn::percent_encode(raw),
+                crate::infra::redis_conn::percent_encode(raw),
             ] {
                 if !patterns.contains(&form) {
                     patterns.push(form);

@@ -1,10 +1,10 @@
 //! `--check`: validate the configuration and render every template against bundled sample payloads
 //! (an Alertmanager webhook and the product documentation's free-form body), with and without an ack link.
 
-use crate::config::{resolve_template_path, Settings};
-use crate::template::{
+use crate::domain::template::{
     sample_alertmanager_payload, sample_freeform_payload, MessageTemplate, SAMPLE_ACK_URL,
 };
+use crate::infra::config::{resolve_template_path, Settings};
 use std::path::Path;
 
 /// The report of a check: what was verified, and what is wrong (empty when all is well).

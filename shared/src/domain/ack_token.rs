@@ -24,7 +24,7 @@ impl std::fmt::Debug for AckSigner {
 
 impl AckSigner {
     /// The signer of an installation whose on-call is ready (enable or initialized_only) and has a secret.
-    pub fn from_settings(settings: &crate::config::Settings) -> Option<Self> {
+    pub fn from_settings(settings: &crate::infra::config::Settings) -> Option<Self> {
         let oncall = &settings.oncall;
         oncall
             .is_ready()

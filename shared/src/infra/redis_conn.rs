@@ -1,7 +1,7 @@
 //! Connections to Redis built from `redis:` settings, with bounded timeouts so that an outage turns into a
 //! fast error (the API answers `503`, the worker backs off) rather than a hang.
 
-use crate::config::RedisSettings;
+use crate::infra::config::RedisSettings;
 use redis::aio::{ConnectionManager, ConnectionManagerConfig, MultiplexedConnection};
 use redis::{AsyncConnectionConfig, Client, RedisResult};
 use std::time::Duration;
@@ -78,7 +78,7 @@ pub async fn ping(conn: &mut ConnectionManager, within: Duration) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::secret::Secret;
+    use crate::infra::secret::Secret;
 
     #[test]
     fn url_encodes_password_and_tls_flags() {

@@ -120,7 +120,7 @@ async fn take_wake_tokens(runtime: QueueRuntime, woken: Arc<Notify>) {
         if conn.is_none() {
             match tokio::time::timeout(
                 Duration::from_millis(runtime.redis.timeout_ms),
-                crate::redis_conn::dedicated(&runtime.redis),
+                crate::infra::redis_conn::dedicated(&runtime.redis),
             )
             .await
             {

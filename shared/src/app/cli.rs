@@ -17,17 +17,17 @@ pub struct CommonArgs {
 impl CommonArgs {
     /// What both binaries do first: load and validate the configuration (exit 2 naming the bad key), start
     /// logging, and with `--check` check the templates and exit (1 when something is wrong).
-    pub fn settings_or_exit(&self, binary: &str) -> crate::config::Settings {
-        let settings = match crate::config::load(&self.config) {
+    pub fn settings_or_exit(&self, binary: &str) -> crate::infra::config::Settings {
+        let settings = match crate::infra::config::load(&self.config) {
             Ok(settings) => settings,
             Err(error) => {
                 eprintln!("{binary}: {error}");
                 std::process::exit(2);
             }
         };
-        crate::telemetry::init(&settings);
+        crate::infra::telemetry::init(&settings);
         if self.check {
-            let report = crate::check::check(&settings, &self.config);
+            let report = crate::app::check::check(&settings, &self.config);
             report.print();
             std::process::exit(if report.is_ok() { 0 } else { 1 });
         }

@@ -69,7 +69,7 @@ mod tests {
 
     #[test]
     fn round_trips_and_shrinks_an_alertmanager_payload() {
-        let text = crate::template::sample_alertmanager_payload().to_string();
+        let text = crate::domain::template::sample_alertmanager_payload().to_string();
         let stored = encode(&text);
         assert!(
             stored.len() * 3 < text.len(),

@@ -1,7 +1,7 @@
 //! The incident state machine's Lua scripts. Each has the queue library prepended, so that a state change
 //! and the jobs it causes are one atomic step.
 
-use crate::queue::scripts::LIB as QUEUE_LIB;
+use crate::infra::queue::scripts::LIB as QUEUE_LIB;
 use redis::Script;
 use std::sync::LazyLock;
 

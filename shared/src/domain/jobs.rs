@@ -1,7 +1,7 @@
 //! The job kinds Versus runs. Jobs carry only the incident id: the worker reads the incident record, so a
 //! payload is stored once and a job always acts on the incident's latest state.
 
-use crate::queue::Job;
+use crate::infra::queue::Job;
 use serde::{Deserialize, Serialize};
 
 /// Post the incident's Slack message (or log it when Slack is off).

@@ -1,6 +1,6 @@
 //! The configuration tree, key for key as `config.yaml` spells it (see design.md; new keys are marked there).
 
-use crate::secret::{optional_secret, Secret};
+use crate::infra::secret::{optional_secret, Secret};
 use serde::Deserialize;
 use std::collections::BTreeMap;
 use std::path::PathBuf;

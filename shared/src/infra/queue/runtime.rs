@@ -2,8 +2,8 @@
 
 use super::lease::LeaseRegistry;
 use super::store::JobStore;
-use crate::config::{RedisSettings, RetryPolicySettings, Settings};
-use crate::health::RedisHealth;
+use crate::infra::config::{RedisSettings, RetryPolicySettings, Settings};
+use crate::infra::health::RedisHealth;
 use std::sync::Arc;
 use std::time::Duration;
 use tokio::sync::watch;

@@ -1,7 +1,7 @@
 //! The answers of `/healthz`, `/readyz` and `/metrics`: the same on the API's port and on the worker's,
 //! so that one Kubernetes probe definition and one scrape config serve both.
 
-use crate::health::RedisHealth;
+use crate::infra::health::RedisHealth;
 use actix_web::HttpResponse;
 use std::time::Duration;
 

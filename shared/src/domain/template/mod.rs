@@ -20,7 +20,7 @@ use std::fmt;
 use std::path::{Path, PathBuf};
 
 /// A realistic Alertmanager v4 webhook body: `--check` renders templates against it, and so do tests.
-pub const SAMPLE_ALERTMANAGER_JSON: &str = include_str!("../sample_alertmanager.json");
+pub const SAMPLE_ALERTMANAGER_JSON: &str = include_str!("sample_alertmanager.json");
 
 /// The ack link used when `--check` renders a template as if on-call applied.
 pub const SAMPLE_ACK_URL: &str = "https://versus.example.com/api/incidents/ack/sample-token";
@@ -728,8 +728,8 @@ mod tests {
     use super::*;
     use serde_json::json;
 
-    const SHIPPED: &str = include_str!("../../../config/slack_message.tmpl");
-    const BASIC: &str = include_str!("../../../config/examples/slack_message_basic.tmpl");
+    const SHIPPED: &str = include_str!("../../../../config/slack_message.tmpl");
+    const BASIC: &str = include_str!("../../../../config/examples/slack_message_basic.tmpl");
 
     fn compile(source: &str) -> MessageTemplate {
         MessageTemplate::from_source("test.tmpl", source.to_string()).unwrap()

@@ -45,7 +45,7 @@ pub struct NewIncident {
     /// The received JSON text (stored compressed unless `redis.compress_payloads` is off).
     pub payload: String,
     /// The alerts this payload reports, one `fingerprint@startsAt` digest per line (see
-    /// [`AlertView::alert_occurrences`](crate::alert::AlertView::alert_occurrences)): a firing re-send that
+    /// [`AlertView::alert_occurrences`](crate::domain::alert::AlertView::alert_occurrences)): a firing re-send that
     /// names none of the open incident's alerts is the group firing anew.
     pub occurrences: String,
     pub source: &'static str,

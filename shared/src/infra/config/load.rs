@@ -3,7 +3,7 @@
 use super::envsubst::{substitute, SubstitutionError};
 use super::settings::Settings;
 use super::validate::{validate, Problem};
-use crate::secret::Secret;
+use crate::infra::secret::Secret;
 use config::Source;
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};

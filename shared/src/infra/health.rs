@@ -65,7 +65,7 @@ impl RedisHealth {
 
     /// Pings Redis (bounded by `within`) and records the answer: `/readyz` and the metrics scrape.
     pub async fn probe(&self, conn: &redis::aio::ConnectionManager, within: Duration) -> bool {
-        let up = crate::redis_conn::ping(&mut conn.clone(), within).await;
+        let up = crate::infra::redis_conn::ping(&mut conn.clone(), within).await;
         if up {
             self.mark_ok();
         } else {

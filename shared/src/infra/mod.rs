@@ -1,0 +1,9 @@
+//! What the domain runs on: configuration, Redis connections and health, the job queue, logs and metrics.
+
+pub mod config;
+pub mod health;
+pub mod metrics;
+pub mod queue;
+pub mod redis_conn;
+pub mod secret;
+pub mod telemetry;
