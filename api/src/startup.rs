@@ -4,13 +4,14 @@ use crate::routes::{ack, health, ingest, slack_interactions};
 use crate::state::AppState;
 use actix_web::dev::Server;
 use actix_web::{web, App, HttpServer};
+use anyhow::Context;
 use std::net::TcpListener;
 use std::sync::Arc;
-use std::time::Duration;
 use versus_shared::domain::ack_token::AckSigner;
 use versus_shared::domain::incident::IncidentStore;
 use versus_shared::infra::config::Settings;
 use versus_shared::infra::health::RedisHealth;
+use versus_shared::infra::redis_conn::RedisConnection;
 use versus_shared::infra::telemetry::Redactor;
 
 pub struct Application {
@@ -21,13 +22,13 @@ pub struct Application {
 impl Application {
     /// Binds `host:port` from the settings (port 0 picks a free one) and prepares the server.
     pub fn build(settings: Settings) -> anyhow::Result<Self> {
-        let listener = TcpListener::bind((settings.host.as_str(), settings.port)).map_err(|e| {
-            anyhow::anyhow!(
-                "cannot listen on {}:{}: {e}; is another process using the port?",
-                settings.host,
-                settings.port
-            )
-        })?;
+        let listener =
+            TcpListener::bind((settings.host.as_str(), settings.port)).with_context(|| {
+                format!(
+                    "cannot listen on {}:{}; is another process using the port?",
+                    settings.host, settings.port
+                )
+            })?;
         let port = listener.local_addr()?.port();
         let state = app_state(settings)?;
         let server =
@@ -48,13 +49,9 @@ impl Application {
 }
 
 pub fn app_state(settings: Settings) -> anyhow::Result<AppState> {
-    let redis = versus_shared::infra::redis_conn::managed(&settings.redis)?;
-    let incidents = IncidentStore::new(
-        redis.clone(),
-        &settings.redis.key_prefix,
-        Duration::from_secs(settings.redis.retention_hours * 3600),
-    )
-    .compress_payloads(settings.redis.compress_payloads);
+    let redis =
+        RedisConnection::from_settings(&settings.redis).context("invalid Redis settings")?;
+    let incidents = IncidentStore::from_settings(redis.clone(), &settings.redis);
     let signer = AckSigner::from_settings(&settings);
     Ok(AppState {
         redactor: Redactor::from_settings(&settings),

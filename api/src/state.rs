@@ -5,13 +5,14 @@ use versus_shared::domain::ack_token::AckSigner;
 use versus_shared::domain::incident::IncidentStore;
 use versus_shared::infra::config::Settings;
 use versus_shared::infra::health::RedisHealth;
+use versus_shared::infra::redis_conn::RedisConnection;
 use versus_shared::infra::telemetry::Redactor;
 
 #[derive(Clone)]
 pub struct AppState {
     pub settings: Arc<Settings>,
     pub incidents: IncidentStore,
-    pub redis: redis::aio::ConnectionManager,
+    pub redis: RedisConnection,
     pub health: RedisHealth,
     /// Present when on-call is ready (enable or initialized_only).
     pub signer: Option<AckSigner>,

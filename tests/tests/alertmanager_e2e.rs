@@ -19,7 +19,7 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 use alertmanager_support::*;
 use redis::AsyncCommands;
 use serde_json::Value;
-use versus_shared::domain::incident::{Incident, IncidentState};
+use versus_shared::domain::incident::{AckChannel, Incident, IncidentState};
 use versus_tests::topology::{KEY_PREFIX, TEST_RESPONSE_PLAN_ARN};
 use versus_tests::{wait_until, Topology};
 
@@ -234,15 +234,15 @@ impl Setup {
 
     /// Accepted `chat.update` bodies of the incident's message.
     fn updates_of(&self, incident: &Incident) -> Vec<Value> {
-        assert!(
-            !incident.slack_ts.is_empty(),
-            "{incident:#?} has no Slack message"
-        );
+        let message = incident
+            .slack_message
+            .as_ref()
+            .unwrap_or_else(|| panic!("{incident:#?} has no Slack message"));
         self.topo
             .slack
             .updates()
             .into_iter()
-            .filter(|u| u["ts"] == incident.slack_ts.as_str())
+            .filter(|u| u["ts"] == message.ts.as_str())
             .collect()
     }
 
@@ -514,7 +514,7 @@ async fn warning_route_notifies_slack_and_never_pages() {
     let resolved = s
         .wait_state(&incident, IncidentState::Resolved, Duration::from_secs(10))
         .await;
-    assert_eq!(resolved.resolved_from, "pending");
+    assert_eq!(resolved.resolved_from, Some(IncidentState::Pending));
     s.wait_update(&incident, "Resolved").await;
     assert!(s.topo.ssm.calls().is_empty());
     s.assert_fakes_saw_no_bad_calls();
@@ -594,7 +594,7 @@ async fn critical_route_pages_after_the_wait_unless_acknowledged_through_the_sla
             Duration::from_secs(2),
         )
         .await;
-    assert_eq!(acked_incident.acked_via, "link");
+    assert_eq!(acked_incident.acked_via, Some(AckChannel::Link));
     s.wait_update(&acked_incident, "Acknowledged").await;
 
     // The other one pages after the wait, with the default response plan.
@@ -682,7 +682,7 @@ async fn urgent_route_pages_at_once_and_repeats_do_not_page_again() {
     let resolved = s
         .wait_state(&incident, IncidentState::Resolved, Duration::from_secs(10))
         .await;
-    assert_eq!(resolved.resolved_from, "escalated");
+    assert_eq!(resolved.resolved_from, Some(IncidentState::Escalated));
     s.wait_update(&incident, "was escalated").await;
     assert_eq!(s.topo.ssm.started().len(), 1);
     s.assert_fakes_saw_no_bad_calls();
@@ -710,7 +710,7 @@ async fn resolving_a_critical_alert_cancels_its_pending_page_and_the_next_firing
         resolved.resolved_ms.expect("resolved_ms") < first.due_ms.expect("due_ms"),
         "the resolve must beat the wait for this test to mean anything: {resolved:#?}"
     );
-    assert_eq!(resolved.resolved_from, "pending");
+    assert_eq!(resolved.resolved_from, Some(IncidentState::Pending));
     let update = s.wait_update(&first, "Resolved").await;
     assert!(update.to_string().contains("resolved"), "{update}");
     assert!(
@@ -880,7 +880,7 @@ async fn initialized_only_pages_just_the_critical_team_routes_each_with_its_resp
             Duration::from_secs(10),
         )
         .await;
-    assert_eq!(app_resolved.resolved_from, "escalated");
+    assert_eq!(app_resolved.resolved_from, Some(IncidentState::Escalated));
     s.wait_update(&incidents["AppCheckoutDown"], "was escalated")
         .await;
     s.wait_state(
@@ -911,7 +911,7 @@ async fn initialized_only_resolve_before_the_wait_cancels_the_page() {
     let post = s.wait_post("AppQueueStuck").await;
     assert!(ack_link(&post).is_some(), "{post}");
     let incident = s.incident_of("AppQueueStuck").await;
-    assert_eq!(incident.plan_arn, APP_PLAN_ARN);
+    assert_eq!(incident.plan_arn.as_deref(), Some(APP_PLAN_ARN));
 
     s.am.resolve(&[&app]).await;
     let resolved = s
@@ -1013,10 +1013,13 @@ async fn with_the_guides_send_resolved_false_a_group_that_fires_again_is_a_new_i
     assert_eq!(urgent_incidents.len(), 2, "{urgent_incidents:#?}");
     assert_eq!(critical_incidents.len(), 2, "{critical_incidents:#?}");
     // The stale incidents are closed, and their messages say so.
-    for (old, from) in [(&first_urgent, "escalated"), (&first_critical, "acked")] {
+    for (old, from) in [
+        (&first_urgent, IncidentState::Escalated),
+        (&first_critical, IncidentState::Acked),
+    ] {
         let old = s.reload(old).await;
         assert_eq!(old.state, IncidentState::Resolved, "{old:#?}");
-        assert_eq!(old.resolved_from, from);
+        assert_eq!(old.resolved_from, Some(from));
         s.wait_update(&old, "Resolved").await;
     }
     let second_urgent = &urgent_incidents[1];
@@ -1107,7 +1110,7 @@ async fn a_firing_notification_that_names_none_of_the_open_incidents_alerts_is_a
     assert_ne!(second, first);
     let stale = Incident::from_hash(topo.incident(&first).await).expect("first incident");
     assert_eq!(stale.state, IncidentState::Resolved, "{stale:#?}");
-    assert_eq!(stale.resolved_from, "pending");
+    assert_eq!(stale.resolved_from, Some(IncidentState::Pending));
     assert_eq!(topo.incident(&first).await["resolved_by"], "fired_anew");
     // Its repeat joins the new incident.
     let (id, outcome) = post(notification(&[("c", "2026-01-01T01:00:00Z", "firing")])).await;
@@ -1135,12 +1138,16 @@ async fn a_firing_notification_that_names_none_of_the_open_incidents_alerts_is_a
     }
     let stale = Incident::from_hash(topo.incident(&first).await).expect("first incident");
     let fresh = Incident::from_hash(topo.incident(&second).await).expect("second incident");
-    assert_ne!(stale.slack_ts, fresh.slack_ts);
+    let stale_ts = stale.slack_message.as_ref().map(|m| m.ts.as_str());
+    assert_ne!(
+        stale_ts,
+        fresh.slack_message.as_ref().map(|m| m.ts.as_str())
+    );
     let edited = wait_until(Duration::from_secs(10), || {
-        topo.slack
-            .updates()
-            .iter()
-            .any(|u| u["ts"] == stale.slack_ts.as_str() && u.to_string().contains("Resolved"))
+        topo.slack.updates().iter().any(|u| {
+            Some(u["ts"].as_str().unwrap_or_default()) == stale_ts
+                && u.to_string().contains("Resolved")
+        })
     })
     .await;
     assert!(edited, "{:#?}", topo.slack.updates());

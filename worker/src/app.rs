@@ -11,11 +11,14 @@ use apalis::prelude::*;
 use std::sync::Arc;
 use std::time::Duration;
 use versus_shared::domain::incident::IncidentStore;
-use versus_shared::domain::jobs::{AwsResolveJob, EscalateJob, NotifyJob, SlackUpdateJob};
+use versus_shared::domain::jobs::{
+    AwsResolveJob, EscalateJob, JobKind, KindOfJob, NotifyJob, SlackUpdateJob,
+};
 use versus_shared::domain::template::MessageTemplate;
-use versus_shared::infra::config::{RetryPolicySettings, Settings};
+use versus_shared::infra::config::Settings;
 use versus_shared::infra::health::RedisHealth;
-use versus_shared::infra::queue::{FatalSignal, Job, JobStore, QueueRuntime, RedisBackend};
+use versus_shared::infra::queue::{FatalSignal, JobStore, QueueRuntime, RedisBackend};
+use versus_shared::infra::redis_conn::RedisConnection;
 
 /// Longest a single job may run before it is treated as failed (and retried).
 const JOB_TIMEOUT: Duration = Duration::from_secs(60);
@@ -27,21 +30,30 @@ const JOB_TIMEOUT: Duration = Duration::from_secs(60);
 /// `chat.update` at about 50 a minute per workspace (Tier 3), so a few at a time keep up with it.
 const SLACK_UPDATE_SHARE: usize = 4;
 
-/// Registers one apalis worker for a job kind: our Redis backend, shared dependencies, and the same layers
-/// for every kind (panics become failed runs, a run is bounded in time, `worker.concurrency` at once).
-/// A macro because the worker's layered type cannot be named in a function signature.
-macro_rules! register {
-    ($monitor:expr, $job:ty, $runtime:expr, $handler:path, $deps:expr, $name:expr) => {{
-        let (runtime, deps, name) = ($runtime, $deps.clone(), $name);
-        $monitor.register(move |_| {
-            WorkerBuilder::new(name.clone())
-                .backend(RedisBackend::<$job>::start(runtime.clone()))
-                .data(deps.clone())
-                .concurrency(runtime.concurrency)
-                .catch_panic()
-                .timeout(JOB_TIMEOUT)
-                .build($handler)
-        })
+/// Registers one apalis worker per job kind, from a table of `payload type => handler`, each over our Redis
+/// backend with the same layers (panics become failed runs, a run is bounded in time, at most the kind's
+/// concurrency at once). Evaluates to the monitor and the kinds' queue runtimes.
+/// A macro because a layered worker's type cannot be named in a function signature.
+macro_rules! register_job_kinds {
+    ($app:expr, $monitor:expr, { $($job:ty => $handler:path),+ $(,)? }) => {{
+        let mut monitor = $monitor;
+        let mut runtimes = Vec::new();
+        $(
+            let runtime = $app.runtime(<$job as KindOfJob>::KIND);
+            runtimes.push(runtime.clone());
+            let deps = $app.deps.clone();
+            let name = format!("{}-{}", $app.instance, <$job as KindOfJob>::KIND);
+            monitor = monitor.register(move |_| {
+                WorkerBuilder::new(name.clone())
+                    .backend(RedisBackend::<$job>::start(runtime.clone()))
+                    .data(deps.clone())
+                    .concurrency(runtime.concurrency)
+                    .catch_panic()
+                    .timeout(JOB_TIMEOUT)
+                    .build($handler)
+            });
+        )+
+        (monitor, runtimes)
     }};
 }
 
@@ -49,7 +61,7 @@ pub struct WorkerApp {
     settings: Arc<Settings>,
     deps: SharedDeps,
     health: RedisHealth,
-    redis: redis::aio::ConnectionManager,
+    redis: RedisConnection,
     fatal: FatalSignal,
     instance: String,
 }
@@ -57,82 +69,46 @@ pub struct WorkerApp {
 impl WorkerApp {
     pub async fn build(settings: Settings, config_path: &std::path::Path) -> anyhow::Result<Self> {
         let settings = Arc::new(settings);
-        let redis = versus_shared::infra::redis_conn::managed(&settings.redis)
-            .context("invalid Redis settings")?;
-        let retention = Duration::from_secs(settings.redis.retention_hours * 3600);
-        let incidents = IncidentStore::new(redis.clone(), &settings.redis.key_prefix, retention);
-        let slack_settings = &settings.alert.slack;
-        let (slack, template) = if slack_settings.enable {
-            let path = versus_shared::infra::config::resolve_template_path(
-                &slack_settings.template_path,
-                config_path,
-            )
-            .unwrap_or_else(|| slack_settings.template_path.clone());
-            let template =
-                MessageTemplate::from_file(&path).map_err(|e| anyhow::anyhow!(e.report()))?;
-            let token = slack_settings
-                .token
-                .clone()
-                .context("alert.slack.token is required")?;
-            (
-                Some(SlackClient::new(
-                    &slack_settings.api_url,
-                    token,
-                    &slack_settings.channel_id,
-                )),
-                Some(template),
-            )
-        } else {
-            let template = versus_shared::infra::config::resolve_template_path(
-                &slack_settings.template_path,
-                config_path,
-            )
-            .and_then(|path| MessageTemplate::from_file(&path).ok());
-            (None, template)
-        };
-        let aws = if settings.oncall.is_ready() {
-            Some(crate::aws::IncidentManager::from_env().await)
-        } else {
-            None
+        let redis =
+            RedisConnection::from_settings(&settings.redis).context("invalid Redis settings")?;
+        let template = MessageTemplate::from_settings(&settings.alert.slack, config_path)
+            .map_err(|e| anyhow::anyhow!(e.report()))?;
+        let aws = match settings.oncall.is_ready() {
+            true => Some(crate::aws::IncidentManager::from_env().await),
+            false => None,
         };
         let deps = Arc::new(Deps {
             composer: Composer::new(&settings, template),
+            incidents: IncidentStore::from_settings(redis.clone(), &settings.redis),
+            slack: SlackClient::from_settings(&settings.alert.slack)?,
             settings: settings.clone(),
-            incidents,
-            slack,
             aws,
         });
-        let instance = format!(
-            "{}-{}-{}",
-            hostname(),
-            std::process::id(),
-            &versus_shared::infra::queue::new_job_id()[24..]
-        );
         Ok(Self {
             settings,
             deps,
             health: RedisHealth::new(),
             redis,
             fatal: FatalSignal::default(),
-            instance,
+            instance: instance_name(),
         })
     }
 
-    fn runtime<J: Job>(&self, policy: &RetryPolicySettings) -> QueueRuntime {
-        let retention = Duration::from_secs(self.settings.redis.retention_hours * 3600);
-        let store = JobStore::for_job::<J>(
-            self.redis.clone(),
-            &self.settings.redis.key_prefix,
-            retention,
-        );
-        QueueRuntime::from_settings(
+    /// The queue of one job kind: its store, retry policy and share of the worker.
+    fn runtime(&self, kind: JobKind) -> QueueRuntime {
+        let store = JobStore::from_settings(self.redis.clone(), &self.settings.redis, kind.queue());
+        let mut runtime = QueueRuntime::from_settings(
             &self.settings,
             store,
-            policy.clone(),
+            kind.retry_policy(&self.settings.queue).clone(),
             self.health.clone(),
             self.fatal.clone(),
             &self.instance,
-        )
+        );
+        if kind == JobKind::SlackUpdate {
+            runtime.concurrency = (runtime.concurrency / SLACK_UPDATE_SHARE).max(1);
+        }
+        runtime
     }
 
     /// Runs until SIGTERM/SIGINT (exit 0) or until the queue cannot work (error: exit non-zero).
@@ -147,70 +123,27 @@ impl WorkerApp {
         let http_handle = http.handle();
         tokio::spawn(http);
 
-        let queue = &self.settings.queue;
-        let notify = self.runtime::<NotifyJob>(&queue.notify);
-        let escalate = self.runtime::<EscalateJob>(&queue.escalate);
-        let mut slack_update = self.runtime::<SlackUpdateJob>(&queue.slack_update);
-        slack_update.concurrency = (slack_update.concurrency / SLACK_UPDATE_SHARE).max(1);
-        let aws_resolve = self.runtime::<AwsResolveJob>(&queue.escalate);
-        let runtimes = [
-            notify.clone(),
-            escalate.clone(),
-            slack_update.clone(),
-            aws_resolve.clone(),
-        ];
+        let (monitor, runtimes) = register_job_kinds!(self, Monitor::new(), {
+            NotifyJob => handlers::notify::handle,
+            EscalateJob => handlers::escalate::handle,
+            SlackUpdateJob => handlers::slack_update::handle,
+            AwsResolveJob => handlers::aws_resolve::handle,
+        });
+        ensure_every_kind_runs(&runtimes)?;
         for runtime in &runtimes {
             tokio::spawn(versus_shared::infra::queue::run_maintenance(
                 runtime.clone(),
             ));
         }
-
-        let deps = self.deps.clone();
-        let name = |queue: &str| format!("{}-{queue}", self.instance);
-        let monitor = Monitor::new();
-        let monitor = register!(
-            monitor,
-            NotifyJob,
-            notify,
-            handlers::notify::handle,
-            deps,
-            name("notify")
-        );
-        let monitor = register!(
-            monitor,
-            EscalateJob,
-            escalate,
-            handlers::escalate::handle,
-            deps,
-            name("escalate")
-        );
-        let monitor = register!(
-            monitor,
-            SlackUpdateJob,
-            slack_update,
-            handlers::slack_update::handle,
-            deps,
-            name("slack_update")
-        );
-        let monitor = register!(
-            monitor,
-            AwsResolveJob,
-            aws_resolve,
-            handlers::aws_resolve::handle,
-            deps,
-            name("aws_resolve")
-        );
-        let monitor = monitor.shutdown_timeout(Duration::from_secs(
-            self.settings.worker.shutdown_grace_seconds,
-        ));
+        let monitor = monitor.shutdown_timeout(self.settings.worker.shutdown_grace());
 
         tracing::info!(instance = %self.instance, port = self.settings.worker.port, "versus-worker started");
         // `biased`, fatal first: a queue that gives up raises the signal before its worker (and so the
         // monitor) ends, and an unbiased select picked the monitor's Ok half the time: exit 0.
         let outcome = tokio::select! {
             biased;
-            reason = self.fatal.raised() => Err(anyhow::anyhow!("{reason}")),
-            result = monitor.run_with_signal(shutdown_signal()) => result.map_err(|e| anyhow::anyhow!("workers stopped with an error: {e}")),
+            reason = self.fatal.raised() => Err(anyhow::anyhow!(reason)),
+            result = monitor.run_with_signal(shutdown_signal()) => result.context("workers stopped with an error"),
         };
         // Whatever is still leased (jobs that outlived the grace period) runs again elsewhere at once.
         for runtime in &runtimes {
@@ -219,6 +152,31 @@ impl WorkerApp {
         http_handle.stop(true).await;
         outcome
     }
+}
+
+/// A job kind without a worker would pile up unseen: refuse to start instead.
+fn ensure_every_kind_runs(runtimes: &[QueueRuntime]) -> anyhow::Result<()> {
+    let running: Vec<&str> = runtimes.iter().map(|r| r.store.queue()).collect();
+    let missing: Vec<&str> = JobKind::ALL
+        .iter()
+        .map(|kind| kind.queue())
+        .filter(|queue| !running.contains(queue))
+        .collect();
+    anyhow::ensure!(
+        missing.is_empty(),
+        "no worker is registered for the job queue(s) {missing:?}"
+    );
+    Ok(())
+}
+
+/// This process's name among the workers: host, pid and a random suffix, so a restart is a new instance.
+fn instance_name() -> String {
+    format!(
+        "{}-{}-{}",
+        hostname(),
+        std::process::id(),
+        &versus_shared::infra::queue::new_job_id()[24..]
+    )
 }
 
 async fn hand_back(runtime: &QueueRuntime) {

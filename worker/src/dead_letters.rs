@@ -1,48 +1,45 @@
 //! `versus-worker dead-letters ...`: the operator's view of jobs that failed for good, and putting them
 //! back once the cause (a revoked token, a wrong ARN) is fixed.
 
+use anyhow::Context;
+use clap::builder::{PossibleValuesParser, TypedValueParser};
 use clap::Subcommand;
-use std::time::Duration;
+use versus_shared::domain::jobs::JobKind;
 use versus_shared::infra::config::Settings;
 use versus_shared::infra::queue::JobStore;
+use versus_shared::infra::redis_conn::RedisConnection;
 
-pub const QUEUES: [&str; 4] = ["notify", "escalate", "slack_update", "aws_resolve"];
+fn queue_parser() -> clap::builder::MapValueParser<PossibleValuesParser, fn(String) -> JobKind> {
+    PossibleValuesParser::new(JobKind::ALL.map(JobKind::queue)).map(|name: String| {
+        JobKind::from_queue(&name).expect("clap admits only the names of job kinds")
+    })
+}
 
 #[derive(Debug, Clone, Subcommand)]
 pub enum DeadLetterCommand {
     /// List dead-lettered jobs (all queues, or one).
     List {
-        #[arg(long, value_parser = QUEUES)]
-        queue: Option<String>,
+        #[arg(long, value_parser = queue_parser())]
+        queue: Option<JobKind>,
     },
     /// Put dead-lettered jobs back with a fresh attempt budget.
     Requeue {
-        #[arg(long, value_parser = QUEUES)]
-        queue: String,
+        #[arg(long, value_parser = queue_parser())]
+        queue: JobKind,
         /// Job ids to requeue; none means every job in the queue's dead-letter set.
         ids: Vec<String>,
     },
 }
 
-fn queue_name(name: &str) -> &'static str {
-    QUEUES.into_iter().find(|q| *q == name).unwrap_or("notify")
-}
-
 pub async fn run(settings: &Settings, command: DeadLetterCommand) -> anyhow::Result<()> {
-    let conn = versus_shared::infra::redis_conn::managed(&settings.redis)?;
-    let store = |queue: &str| {
-        JobStore::new(
-            conn.clone(),
-            &settings.redis.key_prefix,
-            queue_name(queue),
-            Duration::from_secs(settings.redis.retention_hours * 3600),
-        )
-    };
+    let conn = RedisConnection::from_settings(&settings.redis).context("invalid Redis settings")?;
+    let store =
+        |kind: JobKind| JobStore::from_settings(conn.clone(), &settings.redis, kind.queue());
     match command {
         DeadLetterCommand::List { queue } => {
-            let queues: Vec<&str> = match &queue {
-                Some(queue) => vec![queue.as_str()],
-                None => QUEUES.to_vec(),
+            let queues = match queue {
+                Some(kind) => vec![kind],
+                None => JobKind::ALL.to_vec(),
             };
             for queue in queues {
                 for job in store(queue).list_dead(1000).await? {
@@ -61,7 +58,7 @@ pub async fn run(settings: &Settings, command: DeadLetterCommand) -> anyhow::Res
         }
         DeadLetterCommand::Requeue { queue, ids } => {
             let ids = (!ids.is_empty()).then_some(ids);
-            let moved = store(&queue).requeue_dead(ids.as_deref()).await?;
+            let moved = store(queue).requeue_dead(ids.as_deref()).await?;
             println!("requeued {moved} job(s) from {queue}");
         }
     }

@@ -2,14 +2,16 @@
 
 use actix_web::dev::Server;
 use actix_web::{web, App, HttpResponse, HttpServer};
+use anyhow::Context;
 use metrics_exporter_prometheus::PrometheusHandle;
 use versus_shared::app::probes;
 use versus_shared::infra::config::Settings;
 use versus_shared::infra::health::RedisHealth;
+use versus_shared::infra::redis_conn::RedisConnection;
 
 #[derive(Clone)]
 struct HttpState {
-    redis: redis::aio::ConnectionManager,
+    redis: RedisConnection,
     health: RedisHealth,
     metrics: PrometheusHandle,
 }
@@ -28,7 +30,7 @@ async fn metrics(state: web::Data<HttpState>) -> HttpResponse {
 
 pub fn serve(
     settings: &Settings,
-    redis: redis::aio::ConnectionManager,
+    redis: RedisConnection,
     health: RedisHealth,
     metrics_handle: PrometheusHandle,
 ) -> anyhow::Result<Server> {
@@ -48,11 +50,10 @@ pub fn serve(
     .workers(1)
     .disable_signals()
     .bind((settings.host.as_str(), settings.worker.port))
-    .map_err(|e| {
-        anyhow::anyhow!(
-            "cannot listen on {}:{} (worker.port): {e}",
-            settings.host,
-            settings.worker.port
+    .with_context(|| {
+        format!(
+            "cannot listen on {}:{} (worker.port)",
+            settings.host, settings.worker.port
         )
     })?
     .run();

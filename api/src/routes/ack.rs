@@ -7,8 +7,7 @@ use crate::state::AppState;
 use actix_web::http::header;
 use actix_web::{web, HttpRequest, HttpResponse};
 use serde_json::json;
-use std::time::Duration;
-use versus_shared::domain::incident::{AckResult, Incident};
+use versus_shared::domain::incident::{AckChannel, AckResult, Incident};
 
 fn wants_html(req: &HttpRequest) -> bool {
     let accept = req
@@ -48,7 +47,7 @@ async fn load(state: &AppState, token: &str) -> Result<Option<Incident>, ApiErro
     let Some(id) = state.signer.as_ref().and_then(|s| s.verify(token)) else {
         return Ok(None);
     };
-    let budget = Duration::from_millis(state.settings.redis.timeout_ms + 500);
+    let budget = state.settings.redis.request_budget();
     match tokio::time::timeout(budget, state.incidents.get(&id)).await {
         Ok(Ok(incident)) => Ok(incident),
         _ => Err(ApiError::Unavailable),
@@ -71,7 +70,8 @@ pub async fn show(
     }
     Ok(HttpResponse::Ok().json(json!({
         "id": incident.id, "state": incident.state.as_str(), "title": incident.title,
-        "aws_incident_arn": incident.aws_arn, "acked_by": incident.acked_by,
+        "aws_incident_arn": incident.aws_arn.as_deref().unwrap_or_default(),
+        "acked_by": incident.acked_by.as_deref().unwrap_or_default(),
     })))
 }
 
@@ -83,10 +83,12 @@ pub async fn acknowledge(
     let Some(incident) = load(&state, &token).await? else {
         return Ok(not_found(&req));
     };
-    let budget = Duration::from_millis(state.settings.redis.timeout_ms + 500);
+    let budget = state.settings.redis.request_budget();
     let result = match tokio::time::timeout(
         budget,
-        state.incidents.ack(&incident.id, "ack link", "link"),
+        state
+            .incidents
+            .ack(&incident.id, "ack link", AckChannel::Link),
     )
     .await
     {
@@ -132,10 +134,10 @@ pub fn ack_json(id: &str, result: &AckResult) -> serde_json::Value {
         "id": id, "result": state, "at": ack_page::format_ms(at_ms), "message": ack_page::result_message(result),
     });
     if let AckResult::Escalated { aws_arn, .. } = result {
-        body["aws_incident_arn"] = json!(aws_arn);
+        body["aws_incident_arn"] = json!(aws_arn.as_deref().unwrap_or_default());
     }
     if let AckResult::AlreadyAcked { by, .. } = result {
-        body["acked_by"] = json!(by);
+        body["acked_by"] = json!(by.as_deref().unwrap_or_default());
     }
     body
 }

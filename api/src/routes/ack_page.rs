@@ -52,16 +52,15 @@ fn state_line(incident: &Incident) -> String {
         IncidentState::Pending => "open".into(),
         IncidentState::Acked => format!(
             "acknowledged by {} at {}",
-            incident.acked_by,
+            incident.acked_by.as_deref().unwrap_or_default(),
             incident.acked_ms.map(format_ms).unwrap_or_default()
         ),
         IncidentState::Escalated => format!(
             "escalated to on-call at {}{}",
             incident.escalated_ms.map(format_ms).unwrap_or_default(),
-            if incident.aws_arn.is_empty() {
-                String::new()
-            } else {
-                format!(" (AWS incident {})", incident.aws_arn)
+            match &incident.aws_arn {
+                Some(arn) => format!(" (AWS incident {arn})"),
+                None => String::new(),
             }
         ),
         IncidentState::Resolved => format!(
@@ -119,12 +118,22 @@ pub fn result_message(result: &AckResult) -> String {
             format_ms(*at_ms)
         ),
         AckResult::AlreadyAcked { at_ms, by } => {
-            format!("Already acknowledged by {by} at {}.", format_ms(*at_ms))
+            format!(
+                "Already acknowledged by {} at {}.",
+                by.as_deref().unwrap_or_default(),
+                format_ms(*at_ms)
+            )
         }
-        AckResult::Escalated { at_ms, aws_arn } if aws_arn.is_empty() => {
+        AckResult::Escalated {
+            at_ms,
+            aws_arn: None,
+        } => {
             format!("Too late: on-call was paged at {}.", format_ms(*at_ms))
         }
-        AckResult::Escalated { at_ms, aws_arn } => {
+        AckResult::Escalated {
+            at_ms,
+            aws_arn: Some(aws_arn),
+        } => {
             format!(
                 "Too late: on-call was paged at {} (AWS incident {aws_arn}).",
                 format_ms(*at_ms)

@@ -7,7 +7,7 @@ use actix_web::http::header;
 use actix_web::{web, HttpRequest, HttpResponse};
 use futures::StreamExt;
 use serde_json::{json, Value};
-use std::time::{Duration, Instant};
+use std::time::Instant;
 use versus_shared::domain::incident::{IngestOutcome, IngestResult};
 
 pub async fn ingest(
@@ -61,7 +61,7 @@ async fn accept(
         })
         .collect();
 
-    let redis_budget = Duration::from_millis(state.settings.redis.timeout_ms + 500);
+    let redis_budget = state.settings.redis.request_budget();
     let results = match tokio::time::timeout(redis_budget, state.incidents.ingest_many(&incidents))
         .await
     {

@@ -13,9 +13,9 @@ use slack_morphism::prelude::SlackSigningSecret;
 use slack_morphism::signature_verifier::{
     SlackEventSignatureVerifier, SlackEventSignatureVerifierError,
 };
-use std::time::Duration;
 use versus_shared::domain::ack_token::SLACK_ACK_ACTION_ID;
 use versus_shared::domain::alert::hex_digest;
+use versus_shared::domain::incident::AckChannel;
 
 /// How long a signature is remembered to refuse replays: longer than the 5 minutes a timestamp stays valid.
 const REPLAY_WINDOW_SECONDS: u64 = 600;
@@ -64,7 +64,7 @@ pub async fn interactions(
         };
         return unauthorized(reason);
     }
-    let budget = Duration::from_millis(state.settings.redis.timeout_ms + 500);
+    let budget = state.settings.redis.request_budget();
     let replay_key = format!(
         "{}slack:seen:{}",
         state.settings.redis.key_prefix,
@@ -121,7 +121,7 @@ pub async fn interactions(
         .as_str()
         .map(|id| format!("<@{id}>"))
         .unwrap_or_else(|| "a Slack user".into());
-    match tokio::time::timeout(budget, state.incidents.ack(&id, &user, "slack")).await {
+    match tokio::time::timeout(budget, state.incidents.ack(&id, &user, AckChannel::Slack)).await {
         Ok(Ok(result)) => {
             record(&id, &result, "slack");
             HttpResponse::Ok().finish()

@@ -2,6 +2,7 @@
 //! so that one Kubernetes probe definition and one scrape config serve both.
 
 use crate::infra::health::RedisHealth;
+use crate::infra::redis_conn::RedisConnection;
 use actix_web::HttpResponse;
 use std::time::Duration;
 
@@ -15,7 +16,7 @@ pub fn healthz() -> HttpResponse {
 
 /// `200` when Redis answers a `PING` within [`READY_PROBE_TIMEOUT`], else `503`; either way the
 /// `versus_redis_up` gauge is updated.
-pub async fn readyz(health: &RedisHealth, redis: &redis::aio::ConnectionManager) -> HttpResponse {
+pub async fn readyz(health: &RedisHealth, redis: &RedisConnection) -> HttpResponse {
     if health.probe(redis, READY_PROBE_TIMEOUT).await {
         HttpResponse::Ok()
             .content_type("text/plain")

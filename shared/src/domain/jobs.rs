@@ -1,50 +1,139 @@
-//! The job kinds Versus runs. Jobs carry only the incident id: the worker reads the incident record, so a
-//! payload is stored once and a job always acts on the incident's latest state.
+//! The job kinds Versus runs, in one table: [`JobKind`] names each kind's queue, payload type and retry
+//! policy, and the worker's wiring, the dead-letter tool, the config checks and the metrics iterate over it.
+//!
+//! Jobs carry only the incident id (and for a Slack update, what changed): the worker reads the incident
+//! record, so a payload is stored once and a job always acts on the incident's latest state. The incident
+//! scripts (`incident/lua/lib.lua`) write the same JSON; a test in the integration suite pins the two
+//! together.
 
+use crate::infra::config::{QueueSettings, RetryPolicySettings};
 use crate::infra::queue::Job;
 use serde::{Deserialize, Serialize};
+use std::fmt;
+
+/// Every kind of job, with the queue it lives in (`{prefix}queue:{name}:*`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum JobKind {
+    /// [`NotifyJob`]: post the incident's Slack message.
+    Notify,
+    /// [`EscalateJob`]: page on-call when the wait runs out.
+    Escalate,
+    /// [`SlackUpdateJob`]: bring the Slack message up to date.
+    SlackUpdate,
+    /// [`AwsResolveJob`]: resolve the AWS incident of a resolved alert.
+    AwsResolve,
+}
+
+impl JobKind {
+    pub const ALL: [JobKind; 4] = [
+        JobKind::Notify,
+        JobKind::Escalate,
+        JobKind::SlackUpdate,
+        JobKind::AwsResolve,
+    ];
+
+    /// The queue's name, as keys, metrics labels, config keys and the dead-letter tool spell it.
+    pub const fn queue(self) -> &'static str {
+        match self {
+            JobKind::Notify => "notify",
+            JobKind::Escalate => "escalate",
+            JobKind::SlackUpdate => "slack_update",
+            JobKind::AwsResolve => "aws_resolve",
+        }
+    }
+
+    pub fn from_queue(name: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|kind| kind.queue() == name)
+    }
+
+    /// Attempts and backoff of this kind (`queue.{name}`).
+    pub fn retry_policy(self, queue: &QueueSettings) -> &RetryPolicySettings {
+        match self {
+            JobKind::Notify => &queue.notify,
+            JobKind::Escalate => &queue.escalate,
+            JobKind::SlackUpdate => &queue.slack_update,
+            JobKind::AwsResolve => &queue.aws_resolve,
+        }
+    }
+}
+
+impl fmt::Display for JobKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.queue())
+    }
+}
+
+/// A job payload of one of Versus's kinds.
+pub trait KindOfJob: Job {
+    const KIND: JobKind;
+}
+
+macro_rules! job_payload {
+    ($payload:ty, $kind:expr) => {
+        impl Job for $payload {
+            const QUEUE: &'static str = $kind.queue();
+
+            fn incident_id(&self) -> Option<&str> {
+                Some(&self.incident_id)
+            }
+        }
+
+        impl KindOfJob for $payload {
+            const KIND: JobKind = $kind;
+        }
+    };
+}
 
 /// Post the incident's Slack message (or log it when Slack is off).
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
 pub struct NotifyJob {
     pub incident_id: String,
 }
-
-impl Job for NotifyJob {
-    const QUEUE: &'static str = "notify";
-
-    fn incident_id(&self) -> Option<&str> {
-        Some(&self.incident_id)
-    }
-}
+job_payload!(NotifyJob, JobKind::Notify);
 
 /// Page on-call unless the incident was acknowledged or resolved first. Due at receipt + wait.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
 pub struct EscalateJob {
     pub incident_id: String,
 }
-
-impl Job for EscalateJob {
-    const QUEUE: &'static str = "escalate";
-
-    fn incident_id(&self) -> Option<&str> {
-        Some(&self.incident_id)
-    }
-}
+job_payload!(EscalateJob, JobKind::Escalate);
 
 /// Bring the incident's Slack message up to date after a state change.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
 pub struct SlackUpdateJob {
     pub incident_id: String,
-    /// What changed: `acked`, `escalated`, `page_failed`, `resolved`, `alerts_changed`.
-    pub reason: String,
+    pub reason: SlackUpdateReason,
+}
+job_payload!(SlackUpdateJob, JobKind::SlackUpdate);
+
+/// What changed, so the update can say more than the edited message where a person must notice.
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "snake_case")]
+pub enum SlackUpdateReason {
+    Acked,
+    Escalated,
+    /// Paging failed for good: also said in the channel.
+    PageFailed,
+    Resolved,
+    /// The set of firing alerts changed: also said in the thread.
+    AlertsChanged,
 }
 
-impl Job for SlackUpdateJob {
-    const QUEUE: &'static str = "slack_update";
+impl SlackUpdateReason {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            SlackUpdateReason::Acked => "acked",
+            SlackUpdateReason::Escalated => "escalated",
+            SlackUpdateReason::PageFailed => "page_failed",
+            SlackUpdateReason::Resolved => "resolved",
+            SlackUpdateReason::AlertsChanged => "alerts_changed",
+        }
+    }
+}
 
-    fn incident_id(&self) -> Option<&str> {
-        Some(&self.incident_id)
+impl fmt::Display for SlackUpdateReason {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
     }
 }
 
@@ -53,11 +142,33 @@ impl Job for SlackUpdateJob {
 pub struct AwsResolveJob {
     pub incident_id: String,
 }
+job_payload!(AwsResolveJob, JobKind::AwsResolve);
 
-impl Job for AwsResolveJob {
-    const QUEUE: &'static str = "aws_resolve";
+#[cfg(test)]
+mod tests {
+    use super::*;
 
-    fn incident_id(&self) -> Option<&str> {
-        Some(&self.incident_id)
+    #[test]
+    fn queue_names_are_unique_and_read_back() {
+        for kind in JobKind::ALL {
+            assert_eq!(JobKind::from_queue(kind.queue()), Some(kind));
+        }
+        assert_eq!(JobKind::from_queue("page"), None);
+        assert_eq!(NotifyJob::QUEUE, "notify");
+        assert_eq!(AwsResolveJob::KIND, JobKind::AwsResolve);
+    }
+
+    #[test]
+    fn slack_update_reasons_are_spelled_as_the_scripts_write_them() {
+        for (reason, text) in [
+            (SlackUpdateReason::Acked, "acked"),
+            (SlackUpdateReason::Escalated, "escalated"),
+            (SlackUpdateReason::PageFailed, "page_failed"),
+            (SlackUpdateReason::Resolved, "resolved"),
+            (SlackUpdateReason::AlertsChanged, "alerts_changed"),
+        ] {
+            assert_eq!(serde_json::to_value(reason).unwrap(), text);
+            assert_eq!(reason.as_str(), text);
+        }
     }
 }

@@ -1,6 +1,7 @@
 //! Whether this process can currently reach Redis: feeds `/readyz`, the `versus_redis_up` gauge, and the
 //! worker's decision to exit when Redis has been gone too long.
 
+use crate::infra::redis_conn::{ping, RedisConnection};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
@@ -64,8 +65,8 @@ impl RedisHealth {
     }
 
     /// Pings Redis (bounded by `within`) and records the answer: `/readyz` and the metrics scrape.
-    pub async fn probe(&self, conn: &redis::aio::ConnectionManager, within: Duration) -> bool {
-        let up = crate::infra::redis_conn::ping(&mut conn.clone(), within).await;
+    pub async fn probe(&self, conn: &RedisConnection, within: Duration) -> bool {
+        let up = ping(&mut conn.clone(), within).await;
         if up {
             self.mark_ok();
         } else {

@@ -1,5 +1,6 @@
 //! The Prometheus recorder both binaries install, and the metric names they share.
 
+use crate::domain::jobs::JobKind;
 use metrics::{counter, describe_counter, describe_gauge, describe_histogram, histogram};
 use metrics_exporter_prometheus::{Matcher, PrometheusBuilder, PrometheusHandle};
 use std::sync::OnceLock;
@@ -58,9 +59,6 @@ pub fn install() -> PrometheusHandle {
         })
         .clone()
 }
-
-/// Queues the worker runs, for `queue` labels.
-pub const QUEUES: [&str; 4] = ["notify", "escalate", "slack_update", "aws_resolve"];
 
 /// Help texts of the API's metrics, and its labelled counters at 0 for every known label set, so rates and
 /// `increase()` work from the first scrape (a series that appears with its first event hides that event).
@@ -189,7 +187,7 @@ pub fn describe_worker(slack_enabled: bool) {
     );
     describe_common();
 
-    for queue in QUEUES {
+    for queue in JobKind::ALL.map(JobKind::queue) {
         for outcome in ["done", "retry", "dead"] {
             counter!("versus_jobs_total", "queue" => queue, "outcome" => outcome).increment(0);
         }

@@ -1,5 +1,6 @@
 //! What the domain runs on: configuration, Redis connections and health, the job queue, logs and metrics.
 
+pub mod backoff;
 pub mod config;
 pub mod health;
 pub mod metrics;

@@ -1,10 +1,53 @@
 //! Connections to Redis built from `redis:` settings, with bounded timeouts so that an outage turns into a
 //! fast error (the API answers `503`, the worker backs off) rather than a hang.
+//!
+//! Every store and probe talks to Redis through one type, [`RedisConnection`], so that how Versus finds and
+//! follows its Redis is decided here alone.
 
 use crate::infra::config::RedisSettings;
-use redis::aio::{ConnectionManager, ConnectionManagerConfig, MultiplexedConnection};
-use redis::{AsyncConnectionConfig, Client, RedisResult};
+use redis::aio::{
+    ConnectionLike, ConnectionManager, ConnectionManagerConfig, MultiplexedConnection,
+};
+use redis::{AsyncConnectionConfig, Client, Cmd, Pipeline, RedisFuture, RedisResult, Value};
 use std::time::Duration;
+
+/// The shared, self-healing connection every store uses: cheap to clone, commands multiplexed over it.
+#[derive(Clone)]
+pub struct RedisConnection {
+    inner: ConnectionManager,
+}
+
+impl RedisConnection {
+    /// A connection for these settings, made lazily (see [`managed`]).
+    pub fn from_settings(settings: &RedisSettings) -> RedisResult<Self> {
+        managed(settings).map(Self::from)
+    }
+}
+
+impl From<ConnectionManager> for RedisConnection {
+    fn from(inner: ConnectionManager) -> Self {
+        Self { inner }
+    }
+}
+
+impl ConnectionLike for RedisConnection {
+    fn req_packed_command<'a>(&'a mut self, cmd: &'a Cmd) -> RedisFuture<'a, Value> {
+        self.inner.req_packed_command(cmd)
+    }
+
+    fn req_packed_commands<'a>(
+        &'a mut self,
+        cmd: &'a Pipeline,
+        offset: usize,
+        count: usize,
+    ) -> RedisFuture<'a, Vec<Value>> {
+        self.inner.req_packed_commands(cmd, offset, count)
+    }
+
+    fn get_db(&self) -> i64 {
+        self.inner.get_db()
+    }
+}
 
 /// The connection URL. The password is percent-encoded so any character is safe in it.
 pub fn connection_url(settings: &RedisSettings) -> String {
@@ -40,17 +83,13 @@ pub fn client(settings: &RedisSettings) -> RedisResult<Client> {
     Client::open(connection_url(settings))
 }
 
-fn timeout(settings: &RedisSettings) -> Duration {
-    Duration::from_millis(settings.timeout_ms)
-}
-
 /// A self-healing connection: it reconnects in the background after Redis restarts, and every command
 /// fails within `redis.timeout_ms` while Redis is away. Created lazily, so a process can start (and report
 /// not-ready) while Redis is still down.
-pub fn managed(settings: &RedisSettings) -> RedisResult<ConnectionManager> {
+fn managed(settings: &RedisSettings) -> RedisResult<ConnectionManager> {
     let config = ConnectionManagerConfig::new()
-        .set_connection_timeout(Some(timeout(settings)))
-        .set_response_timeout(Some(timeout(settings)))
+        .set_connection_timeout(Some(settings.timeout()))
+        .set_response_timeout(Some(settings.timeout()))
         .set_number_of_retries(2)
         .set_min_delay(Duration::from_millis(50))
         .set_max_delay(Duration::from_millis(1000));
@@ -61,7 +100,7 @@ pub fn managed(settings: &RedisSettings) -> RedisResult<ConnectionManager> {
 /// It has no response timeout of its own: callers bound each blocking call themselves.
 pub async fn dedicated(settings: &RedisSettings) -> RedisResult<MultiplexedConnection> {
     let config = AsyncConnectionConfig::new()
-        .set_connection_timeout(Some(timeout(settings)))
+        .set_connection_timeout(Some(settings.timeout()))
         .set_response_timeout(None);
     client(settings)?
         .get_multiplexed_async_connection_with_config(&config)
@@ -69,7 +108,7 @@ pub async fn dedicated(settings: &RedisSettings) -> RedisResult<MultiplexedConne
 }
 
 /// True when Redis answers PING within the timeout.
-pub async fn ping(conn: &mut ConnectionManager, within: Duration) -> bool {
+pub async fn ping(conn: &mut RedisConnection, within: Duration) -> bool {
     let command = redis::cmd("PING");
     let ping = command.query_async::<String>(conn);
     matches!(tokio::time::timeout(within, ping).await, Ok(Ok(_)))

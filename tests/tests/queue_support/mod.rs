@@ -207,10 +207,10 @@ async fn handle(
         ))),
         Behaviour::PermanentOnFirstRun => Ok(()),
         Behaviour::RetryAfterThenRetry { times, after_ms } if before < times => {
-            Err(JobError::RetryAfter {
-                message: format!("probe {} rate limited", job.n),
-                after: Duration::from_millis(after_ms),
-            })
+            Err(JobError::retry_after(
+                format!("probe {} rate limited", job.n),
+                Duration::from_millis(after_ms),
+            ))
         }
         Behaviour::RetryAfterThenRetry { .. } => {
             Err(JobError::retry(format!("probe {} fails again", job.n)))
@@ -229,7 +229,8 @@ pub fn settings(redis_port: u16) -> Settings {
 /// A store for the probe queue on its own reconnecting connection (a producer, like versus-api).
 pub fn producer(redis_port: u16) -> JobStore {
     let settings = settings(redis_port);
-    let conn = versus_shared::infra::redis_conn::managed(&settings.redis).expect("redis settings");
+    let conn = versus_shared::infra::redis_conn::RedisConnection::from_settings(&settings.redis)
+        .expect("redis settings");
     JobStore::for_job::<ProbeJob>(conn, PREFIX, Duration::from_secs(3600))
 }
 

@@ -62,8 +62,8 @@ impl AwsError {
 impl From<AwsError> for JobError {
     fn from(error: AwsError) -> Self {
         match error {
-            AwsError::Transient { .. } => JobError::Retry(error.to_string()),
-            AwsError::Permanent { .. } => JobError::Permanent(error.to_string()),
+            AwsError::Transient { .. } => JobError::retry(error),
+            AwsError::Permanent { .. } => JobError::permanent(error),
         }
     }
 }

@@ -31,7 +31,7 @@ async fn run(job: &EscalateJob, meta: &JobMeta, deps: &SharedDeps) -> Result<(),
         .incidents
         .escalate_begin(&job.incident_id)
         .await
-        .map_err(|e| JobError::retry(format!("cannot claim the escalation: {e}")))?;
+        .map_err(|e| JobError::retry_because("cannot claim the escalation", e))?;
     let plan_arn = match decision {
         EscalateDecision::Start { plan_arn, .. } => plan_arn,
         EscalateDecision::Done { aws_arn } => {
@@ -83,9 +83,7 @@ async fn run(job: &EscalateJob, meta: &JobMeta, deps: &SharedDeps) -> Result<(),
                 .escalate_finish(&incident.id, &EscalationResult::Started { aws_arn })
                 .await
                 .map_err(|e| {
-                    JobError::retry(format!(
-                        "paged, but could not record the AWS incident yet: {e}"
-                    ))
+                    JobError::retry_because("paged, but could not record the AWS incident yet", e)
                 })?;
             Ok(())
         }
@@ -122,9 +120,7 @@ async fn fail(deps: &SharedDeps, incident: &Incident, reason: String) -> Result<
             },
         )
         .await
-        .map_err(|e| {
-            JobError::retry(format!("paging failed and could not be recorded yet: {e}"))
-        })?;
+        .map_err(|e| JobError::retry_because("paging failed and could not be recorded yet", e))?;
     Err(JobError::permanent(format!("paging failed: {reason}")))
 }
 

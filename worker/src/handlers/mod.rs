@@ -14,7 +14,7 @@ pub async fn load(incidents: &IncidentStore, id: &str) -> Result<Option<Incident
     incidents
         .get(id)
         .await
-        .map_err(|e| JobError::retry(format!("cannot read incident {id}: {e}")))
+        .map_err(|e| JobError::retry_because(format!("cannot read incident {id}"), e))
 }
 
 /// Wall-clock milliseconds, for latency figures measured against Redis timestamps.

@@ -4,8 +4,10 @@ use super::{load, now_ms};
 use crate::deps::SharedDeps;
 use crate::slack::message_body;
 use apalis::prelude::Data;
+use std::time::Duration;
 use tracing::Instrument;
 use versus_shared::domain::jobs::NotifyJob;
+use versus_shared::infra::backoff::{retry_within, Backoff};
 use versus_shared::infra::queue::{JobError, JobMeta};
 
 pub async fn handle(
@@ -23,8 +25,8 @@ async fn run(job: &NotifyJob, deps: &SharedDeps) -> Result<(), JobError> {
         tracing::warn!("incident no longer exists; nothing to notify");
         return Ok(());
     };
-    if !incident.slack_ts.is_empty() {
-        tracing::info!(ts = %incident.slack_ts, "already posted (a retried job); not posting again");
+    if let Some(message) = &incident.slack_message {
+        tracing::info!(ts = %message.ts, "already posted (a retried job); not posting again");
         return Ok(());
     }
     let Some(slack) = &deps.slack else {
@@ -64,20 +66,14 @@ async fn record_post(
     incident_id: &str,
     posted: &crate::slack::Posted,
 ) -> Result<String, versus_shared::domain::incident::StoreError> {
-    let deadline = tokio::time::Instant::now() + std::time::Duration::from_secs(10);
-    let mut pause = std::time::Duration::from_millis(100);
-    loop {
-        match deps
-            .incidents
-            .slack_posted(incident_id, &posted.channel, &posted.ts)
-            .await
-        {
-            Err(error) if tokio::time::Instant::now() < deadline => {
-                tracing::warn!(%error, "cannot record the posted message yet; retrying");
-                tokio::time::sleep(pause).await;
-                pause = (pause * 2).min(std::time::Duration::from_secs(2));
-            }
-            result => return result,
-        }
-    }
+    retry_within(
+        Duration::from_secs(10),
+        Backoff::new(Duration::from_millis(100), Duration::from_secs(2)),
+        || {
+            deps.incidents
+                .slack_posted(incident_id, &posted.channel, &posted.ts)
+        },
+        |error, _| tracing::warn!(%error, "cannot record the posted message yet; retrying"),
+    )
+    .await
 }

@@ -10,7 +10,7 @@ use std::collections::BTreeMap;
 use tracing::Instrument;
 use versus_shared::domain::alert::{truncate_chars, AlertView};
 use versus_shared::domain::incident::Incident;
-use versus_shared::domain::jobs::SlackUpdateJob;
+use versus_shared::domain::jobs::{SlackUpdateJob, SlackUpdateReason};
 use versus_shared::infra::queue::{JobError, JobMeta};
 
 pub async fn handle(
@@ -30,8 +30,8 @@ async fn run(job: &SlackUpdateJob, meta: &JobMeta, deps: &SharedDeps) -> Result<
         tracing::info!(state = %incident.state, title = %incident.title, "incident changed (Slack is not configured, so it is logged here)");
         return Ok(());
     };
-    let page_failed = job.reason == "page_failed";
-    if incident.slack_ts.is_empty() {
+    let page_failed = job.reason == SlackUpdateReason::PageFailed;
+    let Some(posted) = &incident.slack_message else {
         if page_failed && meta.is_last_attempt() {
             // The incident's message never got posted: say it in the channel on its own rather than not at all.
             return say_page_failed(slack, &incident, None).await;
@@ -40,28 +40,24 @@ async fn run(job: &SlackUpdateJob, meta: &JobMeta, deps: &SharedDeps) -> Result<
         return Err(JobError::retry(
             "the incident's Slack message is not posted yet",
         ));
-    }
+    };
     let message = deps.composer.compose(&incident);
     let updated = slack
-        .update(
-            &incident.slack_channel,
-            &incident.slack_ts,
-            message_body(&message),
-        )
+        .update(&posted.channel, &posted.ts, message_body(&message))
         .await
         .map_err(|e| fail(e, "update"));
     if page_failed {
         // Said in the channel, not only in the edited message, so that someone notices. Only once the update is
         // done (a retried update must not say it twice), or can never be done (say it all the same).
-        if let Err(error @ (JobError::Retry(_) | JobError::RetryAfter { .. })) = updated {
-            return Err(error);
+        if matches!(&updated, Err(error) if error.is_retryable()) {
+            return updated;
         }
-        say_page_failed(slack, &incident, Some(&incident.slack_ts)).await?;
+        say_page_failed(slack, &incident, Some(&posted.ts)).await?;
     }
     updated?;
-    if job.reason == "alerts_changed" {
+    if job.reason == SlackUpdateReason::AlertsChanged {
         let text = group_change_text(&incident.previous_payload_json(), &incident.payload_json());
-        let body = json!({ "text": text, "thread_ts": incident.slack_ts });
+        let body = json!({ "text": text, "thread_ts": posted.ts });
         slack
             .post(body)
             .await
@@ -163,7 +159,8 @@ async fn say_page_failed(
 ) -> Result<(), JobError> {
     let text = format!(
         ":warning: *Paging on-call FAILED* for {}: {}. Nobody has been paged; please handle this incident by hand.",
-        incident.title, incident.page_failed
+        incident.title,
+        incident.page_failed.as_deref().unwrap_or_default()
     );
     let mut body = json!({ "text": text });
     if let Some(ts) = thread_ts {

@@ -5,6 +5,7 @@ use super::rate_gate::RateGate;
 use serde_json::{json, Value};
 use std::time::Duration;
 use thiserror::Error;
+use versus_shared::infra::config::SlackSettings;
 use versus_shared::infra::queue::JobError;
 use versus_shared::infra::secret::Secret;
 
@@ -53,17 +54,22 @@ impl SlackError {
 impl From<SlackError> for JobError {
     fn from(error: SlackError) -> Self {
         match &error {
-            SlackError::RateLimited { retry_after, .. } => JobError::RetryAfter {
-                message: error.to_string(),
-                after: *retry_after,
-            },
+            SlackError::RateLimited { retry_after, .. } => {
+                let after = *retry_after;
+                JobError::retry_after(error, after)
+            }
             SlackError::Refused {
                 permanent: true, ..
-            } => JobError::Permanent(error.to_string()),
-            _ => JobError::Retry(error.to_string()),
+            } => JobError::permanent(error),
+            _ => JobError::retry(error),
         }
     }
 }
+
+/// Slack is on (`alert.slack.enable`) but no bot token is configured.
+#[derive(Debug, Error)]
+#[error("alert.slack.token is required when alert.slack.enable is true")]
+pub struct MissingSlackToken;
 
 /// Slack error codes that are labels of their own in `versus_notifications_failed_total{reason}`.
 pub const KNOWN_CODES: &[&str] = &[
@@ -122,6 +128,15 @@ pub struct SlackClient {
 }
 
 impl SlackClient {
+    /// The client of `alert.slack`, or `None` when Slack is off (notifications are logged instead).
+    pub fn from_settings(slack: &SlackSettings) -> Result<Option<Self>, MissingSlackToken> {
+        if !slack.enable {
+            return Ok(None);
+        }
+        let token = slack.token.clone().ok_or(MissingSlackToken)?;
+        Ok(Some(Self::new(&slack.api_url, token, &slack.channel_id)))
+    }
+
     pub fn new(api_url: &str, token: Secret, channel: &str) -> Self {
         let http = reqwest::Client::builder()
             .timeout(Duration::from_secs(10))

@@ -84,31 +84,27 @@ pub fn banner(incident: &Incident) -> StatusBanner {
     match incident.state {
         IncidentState::Pending => StatusBanner::Firing,
         IncidentState::Acked => StatusBanner::Acknowledged {
-            by: if incident.acked_by.is_empty() {
-                "someone".into()
-            } else {
-                incident.acked_by.clone()
-            },
+            by: incident
+                .acked_by
+                .clone()
+                .unwrap_or_else(|| "someone".into()),
             at: display_time(incident.acked_ms),
         },
-        IncidentState::Escalated
-            if incident.aws_arn.is_empty() && !incident.page_failed.is_empty() =>
-        {
+        IncidentState::Escalated if incident.failed_page().is_some() => {
             StatusBanner::PagingFailed {
-                reason: incident.page_failed.clone(),
+                reason: incident.failed_page().unwrap_or_default().to_string(),
             }
         }
         IncidentState::Escalated => StatusBanner::Escalated {
-            incident_arn: if incident.aws_arn.is_empty() {
-                "starting…".into()
-            } else {
-                incident.aws_arn.clone()
-            },
+            incident_arn: incident
+                .aws_arn
+                .clone()
+                .unwrap_or_else(|| "starting…".into()),
             at: display_time(incident.escalated_ms),
         },
         IncidentState::Resolved => StatusBanner::Resolved {
             at: display_time(incident.resolved_ms),
-            was_escalated: incident.resolved_from == "escalated" || !incident.aws_arn.is_empty(),
+            was_escalated: incident.was_escalated(),
         },
     }
 }

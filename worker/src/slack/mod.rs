@@ -5,7 +5,7 @@ mod client;
 pub mod compose;
 mod rate_gate;
 
-pub use client::{Posted, SlackClient, SlackError};
+pub use client::{MissingSlackToken, Posted, SlackClient, SlackError};
 pub use compose::Composer;
 
 /// The JSON body of `chat.postMessage` / `chat.update` (without channel and ts) for a composed message.

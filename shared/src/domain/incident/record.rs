@@ -1,50 +1,11 @@
 //! An incident as stored in Redis (`{prefix}incident:{id}`, a hash).
 
 use super::payload;
+use super::state::{AckChannel, IncidentState};
 use std::collections::HashMap;
-use std::fmt;
-use std::str::FromStr;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum IncidentState {
-    /// Posted (or about to be); if on-call applies, an escalation is scheduled.
-    Pending,
-    Acked,
-    Escalated,
-    Resolved,
-}
-
-impl IncidentState {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            IncidentState::Pending => "pending",
-            IncidentState::Acked => "acked",
-            IncidentState::Escalated => "escalated",
-            IncidentState::Resolved => "resolved",
-        }
-    }
-}
-
-impl fmt::Display for IncidentState {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-impl FromStr for IncidentState {
-    type Err = String;
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        match s {
-            "pending" => Ok(Self::Pending),
-            "acked" => Ok(Self::Acked),
-            "escalated" => Ok(Self::Escalated),
-            "resolved" => Ok(Self::Resolved),
-            other => Err(format!("unknown incident state {other:?}")),
-        }
-    }
-}
-
-/// The stored incident. Times are Redis server milliseconds since the epoch.
+/// The stored incident. Times are Redis server milliseconds since the epoch. A field the hash lacks, or
+/// holds empty (the scripts write `''` for "none"), reads as `None`.
 #[derive(Debug, Clone)]
 pub struct Incident {
     pub id: String,
@@ -54,24 +15,35 @@ pub struct Incident {
     pub oncall: bool,
     /// The latest payload received for it, as JSON text.
     pub payload: String,
-    /// The payload before the set of firing alerts last changed (empty until it changes).
-    pub previous_payload: String,
+    /// The payload before the set of firing alerts last changed.
+    pub previous_payload: Option<String>,
     pub source: String,
     pub severity: String,
     pub title: String,
     pub due_ms: Option<i64>,
-    pub plan_arn: String,
-    pub slack_channel: String,
-    pub slack_ts: String,
-    pub aws_arn: String,
+    /// The response plan to page with, when on-call applies.
+    pub plan_arn: Option<String>,
+    /// Where the incident's Slack message was posted, once it was.
+    pub slack_message: Option<SlackMessageRef>,
+    /// The AWS incident started for it.
+    pub aws_arn: Option<String>,
     pub acked_ms: Option<i64>,
-    pub acked_by: String,
-    pub acked_via: String,
+    pub acked_by: Option<String>,
+    pub acked_via: Option<AckChannel>,
     pub escalated_ms: Option<i64>,
     pub resolved_ms: Option<i64>,
-    pub resolved_from: String,
-    pub page_failed: String,
+    /// The state it was in when it resolved.
+    pub resolved_from: Option<IncidentState>,
+    /// Why paging on-call failed for good.
+    pub page_failed: Option<String>,
     pub resends: u64,
+}
+
+/// A posted Slack message: what `chat.update` and thread replies address.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SlackMessageRef {
+    pub channel: String,
+    pub ts: String,
 }
 
 /// The hash fields that hold a payload (compressed, see [`payload`]).
@@ -101,36 +73,37 @@ pub fn decode_fields(raw: HashMap<String, Vec<u8>>) -> HashMap<String, String> {
 impl Incident {
     /// The incident of [`decode_fields`]'s map; `None` when there is no such record.
     pub fn from_hash(mut fields: HashMap<String, String>) -> Option<Self> {
-        let mut take = |name: &str| fields.remove(name).unwrap_or_default();
-        let id = take("id");
-        if id.is_empty() {
-            return None;
-        }
-        let number = |value: String| value.parse::<i64>().ok();
+        let mut take = |name: &str| fields.remove(name).filter(|value| !value.is_empty());
+        let id = take("id")?;
+        let number = |value: Option<String>| value.and_then(|v| v.parse::<i64>().ok());
+        let slack_channel = take("slack_channel");
+        let slack_message = take("slack_ts").map(|ts| SlackMessageRef {
+            channel: slack_channel.unwrap_or_default(),
+            ts,
+        });
         Some(Self {
             id,
-            state: take("state").parse().ok()?,
+            state: take("state")?.parse().ok()?,
             created_ms: number(take("created_ms")).unwrap_or(0),
             updated_ms: number(take("updated_ms")).unwrap_or(0),
-            oncall: take("oncall") == "1",
-            payload: take("payload"),
+            oncall: take("oncall").as_deref() == Some("1"),
+            payload: take("payload").unwrap_or_default(),
             previous_payload: take("previous_payload"),
-            source: take("source"),
-            severity: take("severity"),
-            title: take("title"),
+            source: take("source").unwrap_or_default(),
+            severity: take("severity").unwrap_or_default(),
+            title: take("title").unwrap_or_default(),
             due_ms: number(take("due_ms")),
             plan_arn: take("plan_arn"),
-            slack_channel: take("slack_channel"),
-            slack_ts: take("slack_ts"),
+            slack_message,
             aws_arn: take("aws_arn"),
             acked_ms: number(take("acked_ms")),
             acked_by: take("acked_by"),
-            acked_via: take("acked_via"),
+            acked_via: take("acked_via").as_deref().and_then(AckChannel::parse),
             escalated_ms: number(take("escalated_ms")),
             resolved_ms: number(take("resolved_ms")),
-            resolved_from: take("resolved_from"),
+            resolved_from: take("resolved_from").and_then(|state| state.parse().ok()),
             page_failed: take("page_failed"),
-            resends: take("resends").parse().unwrap_or(0),
+            resends: number(take("resends")).unwrap_or(0).max(0) as u64,
         })
     }
 
@@ -140,7 +113,26 @@ impl Incident {
 
     /// [`previous_payload`](Self::previous_payload) parsed; `Null` when the alerts never changed.
     pub fn previous_payload_json(&self) -> serde_json::Value {
-        serde_json::from_str(&self.previous_payload).unwrap_or(serde_json::Value::Null)
+        self.previous_payload
+            .as_deref()
+            .and_then(|text| serde_json::from_str(text).ok())
+            .unwrap_or(serde_json::Value::Null)
+    }
+
+    /// Why paging failed, while the incident is escalated with no AWS incident to show for it: a person has
+    /// to handle it by hand (and may still acknowledge it).
+    pub fn failed_page(&self) -> Option<&str> {
+        match (self.state, &self.aws_arn) {
+            (IncidentState::Escalated, None) => self.page_failed.as_deref(),
+            _ => None,
+        }
+    }
+
+    /// On-call was paged (or paging was claimed) for it at some point.
+    pub fn was_escalated(&self) -> bool {
+        self.state == IncidentState::Escalated
+            || self.resolved_from == Some(IncidentState::Escalated)
+            || self.aws_arn.is_some()
     }
 }
 
@@ -165,7 +157,59 @@ mod tests {
         ]));
         let incident = Incident::from_hash(fields).unwrap();
         assert_eq!(incident.payload, r#"{"x":1}"#);
-        assert_eq!(incident.previous_payload, r#"{"x":0}"#);
+        assert_eq!(incident.previous_payload.as_deref(), Some(r#"{"x":0}"#));
+    }
+
+    #[test]
+    fn empty_fields_of_the_stored_hash_read_as_none() {
+        let fields = decode_fields(raw(&[
+            ("id", b"a1"),
+            ("state", b"escalated"),
+            ("slack_ts", b""),
+            ("slack_channel", b""),
+            ("aws_arn", b""),
+            ("acked_by", b""),
+            ("acked_via", b""),
+            ("page_failed", b"AccessDenied"),
+            ("resolved_from", b""),
+            ("previous_payload", b""),
+        ]));
+        let incident = Incident::from_hash(fields).unwrap();
+        assert_eq!(incident.slack_message, None);
+        assert_eq!(incident.aws_arn, None);
+        assert_eq!(incident.acked_by, None);
+        assert_eq!(incident.acked_via, None);
+        assert_eq!(incident.resolved_from, None);
+        assert_eq!(incident.previous_payload, None);
+        assert_eq!(incident.failed_page(), Some("AccessDenied"));
+    }
+
+    #[test]
+    fn a_resolved_record_of_an_acked_and_paged_incident_reads_whole() {
+        let fields = decode_fields(raw(&[
+            ("id", b"a1"),
+            ("state", b"resolved"),
+            ("slack_ts", b"1700000000.000100"),
+            ("slack_channel", b"C1"),
+            ("aws_arn", b"arn:aws:ssm-incidents::1:incident-record/p/x"),
+            ("acked_by", b"ack link"),
+            ("acked_via", b"link"),
+            ("resolved_from", b"escalated"),
+            ("resends", b"3"),
+        ]));
+        let incident = Incident::from_hash(fields).unwrap();
+        assert_eq!(
+            incident.slack_message,
+            Some(SlackMessageRef {
+                channel: "C1".into(),
+                ts: "1700000000.000100".into()
+            })
+        );
+        assert_eq!(incident.acked_via, Some(AckChannel::Link));
+        assert_eq!(incident.resolved_from, Some(IncidentState::Escalated));
+        assert!(incident.was_escalated());
+        assert_eq!(incident.failed_page(), None);
+        assert_eq!(incident.resends, 3);
     }
 
     #[test]
@@ -183,8 +227,8 @@ mod tests {
         assert_eq!(incident.state, IncidentState::Pending);
         assert_eq!(incident.due_ms, Some(1_700_000_000_000));
         assert_eq!(
-            incident.plan_arn,
-            "arn:aws:ssm-incidents::1:response-plan/p"
+            incident.plan_arn.as_deref(),
+            Some("arn:aws:ssm-incidents::1:response-plan/p")
         );
         assert_eq!(incident.payload, "");
         assert!(incident.payload_json().is_null());

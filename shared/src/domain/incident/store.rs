@@ -1,9 +1,15 @@
 //! Reads and atomic transitions of incidents in Redis.
 
 use super::payload;
-use super::record::{decode_fields, Incident, IncidentState};
+use super::record::{decode_fields, Incident};
+use super::replies::{
+    AckReply, AckResult, EscalateDecision, EscalateReply, EscalationResult, IngestReply,
+    IngestResult, UnexpectedReply,
+};
 use super::scripts;
-use redis::aio::ConnectionManager;
+use super::state::AckChannel;
+use crate::infra::config::RedisSettings;
+use crate::infra::redis_conn::RedisConnection;
 use redis::AsyncCommands;
 use std::collections::HashMap;
 use std::time::Duration;
@@ -13,8 +19,8 @@ use thiserror::Error;
 pub enum StoreError {
     #[error("Redis is unavailable ({0}); check that Redis is running and that redis.host/port/password are right")]
     Redis(#[from] redis::RedisError),
-    #[error("unexpected reply from an incident script: {0}")]
-    Reply(String),
+    #[error(transparent)]
+    Reply(#[from] UnexpectedReply),
 }
 
 impl StoreError {
@@ -57,96 +63,29 @@ pub struct NewIncident {
     pub resolve_aws: bool,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum IngestOutcome {
-    Created,
-    /// A re-send of an open incident whose set of firing alerts changed.
-    Updated,
-    /// A re-send of an open incident with nothing new.
-    Unchanged,
-    /// `open_for` is how long the incident was open, for time-to-resolve.
-    Resolved {
-        previous: IncidentState,
-        open_for: Duration,
-    },
-    /// The very same request was already accepted.
-    DuplicateRequest,
-}
-
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct IngestResult {
-    pub outcome: IngestOutcome,
-    pub id: String,
-}
-
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum AckResult {
-    /// This call acknowledged it. `created_ms` lets the caller measure time to acknowledge.
-    Acked {
-        at_ms: i64,
-        created_ms: i64,
-    },
-    AlreadyAcked {
-        at_ms: i64,
-        by: String,
-    },
-    /// Too late: it was escalated at `at_ms` (`aws_arn` is empty while StartIncident is still running).
-    Escalated {
-        at_ms: i64,
-        aws_arn: String,
-    },
-    Resolved {
-        at_ms: i64,
-    },
-    Missing,
-}
-
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum EscalateDecision {
-    /// Call StartIncident with this plan.
-    Start {
-        plan_arn: String,
-        due_ms: i64,
-    },
-    /// Already escalated and recorded.
-    Done {
-        aws_arn: String,
-    },
-    SuppressedByAck {
-        due_ms: i64,
-    },
-    SuppressedByResolve {
-        due_ms: i64,
-    },
-    Missing,
-}
-
-#[derive(Debug, Clone)]
-pub enum EscalationResult {
-    Started { aws_arn: String },
-    Failed { reason: String },
-}
-
 #[derive(Clone)]
 pub struct IncidentStore {
-    conn: ConnectionManager,
+    conn: RedisConnection,
     prefix: String,
     retention: Duration,
     compress_payloads: bool,
 }
 
-fn reply(message: impl Into<String>) -> StoreError {
-    StoreError::Reply(message.into())
-}
-
 impl IncidentStore {
-    pub fn new(conn: ConnectionManager, prefix: &str, retention: Duration) -> Self {
+    pub fn new(conn: impl Into<RedisConnection>, prefix: &str, retention: Duration) -> Self {
         Self {
-            conn,
+            conn: conn.into(),
             prefix: prefix.to_string(),
             retention,
             compress_payloads: true,
         }
+    }
+
+    /// The store under `redis.key_prefix`, keeping records `redis.retention_hours` and compressing payloads
+    /// as `redis.compress_payloads` says.
+    pub fn from_settings(conn: RedisConnection, redis: &RedisSettings) -> Self {
+        Self::new(conn, &redis.key_prefix, redis.retention())
+            .compress_payloads(redis.compress_payloads)
     }
 
     /// Whether new payloads are stored compressed (`redis.compress_payloads`); both forms are always read.
@@ -195,11 +134,11 @@ impl IncidentStore {
 
     /// Stores one incident with its jobs, atomically.
     pub async fn ingest(&self, incident: &NewIncident) -> Result<IngestResult, StoreError> {
-        let raw: (String, String, String, String) = self
+        let reply: IngestReply = self
             .ingest_invocation(incident)
             .invoke_async(&mut self.conn.clone())
             .await?;
-        parse_ingest(raw)
+        Ok(IngestResult::from_reply(reply)?)
     }
 
     /// Stores several incidents (a JSON array) in one round trip; each is atomic on its own.
@@ -220,8 +159,11 @@ impl IncidentStore {
             .prepare_invoke()
             .load_async(&mut conn)
             .await?;
-        let raws: Vec<(String, String, String, String)> = pipe.query_async(&mut conn).await?;
-        raws.into_iter().map(parse_ingest).collect()
+        let replies: Vec<IngestReply> = pipe.query_async(&mut conn).await?;
+        replies
+            .into_iter()
+            .map(|reply| Ok(IngestResult::from_reply(reply)?))
+            .collect()
     }
 
     pub async fn get(&self, id: &str) -> Result<Option<Incident>, StoreError> {
@@ -229,47 +171,25 @@ impl IncidentStore {
         Ok(Incident::from_hash(decode_fields(raw)))
     }
 
-    pub async fn ack(&self, id: &str, by: &str, via: &str) -> Result<AckResult, StoreError> {
-        let (result, _state, time, detail): (String, String, String, String) = scripts::ACK
+    /// Acknowledges the incident for `by` (a Slack user id, or how a link ack is named).
+    pub async fn ack(&self, id: &str, by: &str, via: AckChannel) -> Result<AckResult, StoreError> {
+        let reply: AckReply = scripts::ACK
             .arg(&self.prefix)
             .arg(id)
             .arg(by)
-            .arg(via)
+            .arg(via.as_str())
             .invoke_async(&mut self.conn.clone())
             .await?;
-        let at_ms = time.parse().unwrap_or(0);
-        Ok(match result.as_str() {
-            "acked" => AckResult::Acked {
-                at_ms,
-                created_ms: detail.parse().unwrap_or(0),
-            },
-            "already_acked" => AckResult::AlreadyAcked { at_ms, by: detail },
-            "escalated" => AckResult::Escalated {
-                at_ms,
-                aws_arn: detail,
-            },
-            "resolved" => AckResult::Resolved { at_ms },
-            "missing" => AckResult::Missing,
-            other => return Err(reply(format!("ack answered {other:?}"))),
-        })
+        Ok(AckResult::from_reply(reply)?)
     }
 
     pub async fn escalate_begin(&self, id: &str) -> Result<EscalateDecision, StoreError> {
-        let (decision, plan_arn, aws_arn, due): (String, String, String, String) =
-            scripts::ESCALATE_BEGIN
-                .arg(&self.prefix)
-                .arg(id)
-                .invoke_async(&mut self.conn.clone())
-                .await?;
-        let due_ms = due.parse().unwrap_or(0);
-        Ok(match decision.as_str() {
-            "start" => EscalateDecision::Start { plan_arn, due_ms },
-            "done" => EscalateDecision::Done { aws_arn },
-            "suppressed_ack" => EscalateDecision::SuppressedByAck { due_ms },
-            "suppressed_resolve" => EscalateDecision::SuppressedByResolve { due_ms },
-            "missing" => EscalateDecision::Missing,
-            other => return Err(reply(format!("escalate_begin answered {other:?}"))),
-        })
+        let reply: EscalateReply = scripts::ESCALATE_BEGIN
+            .arg(&self.prefix)
+            .arg(id)
+            .invoke_async(&mut self.conn.clone())
+            .await?;
+        Ok(EscalateDecision::from_reply(reply)?)
     }
 
     /// Records StartIncident's result and queues the Slack update. False when an ARN was already recorded.
@@ -278,10 +198,7 @@ impl IncidentStore {
         id: &str,
         result: &EscalationResult,
     ) -> Result<bool, StoreError> {
-        let (outcome, detail) = match result {
-            EscalationResult::Started { aws_arn } => ("started", aws_arn.as_str()),
-            EscalationResult::Failed { reason } => ("failed", reason.as_str()),
-        };
+        let (outcome, detail) = result.to_args();
         let written: i64 = scripts::ESCALATE_FINISH
             .arg(&self.prefix)
             .arg(id)
@@ -307,21 +224,4 @@ impl IncidentStore {
             .invoke_async(&mut self.conn.clone())
             .await?)
     }
-}
-
-fn parse_ingest(
-    (outcome, id, previous, open_ms): (String, String, String, String),
-) -> Result<IngestResult, StoreError> {
-    let outcome = match outcome.as_str() {
-        "created" => IngestOutcome::Created,
-        "updated" => IngestOutcome::Updated,
-        "unchanged" => IngestOutcome::Unchanged,
-        "duplicate_request" => IngestOutcome::DuplicateRequest,
-        "resolved" => IngestOutcome::Resolved {
-            previous: previous.parse().map_err(reply)?,
-            open_for: Duration::from_millis(open_ms.parse().unwrap_or(0)),
-        },
-        other => return Err(reply(format!("ingest answered {other:?}"))),
-    };
-    Ok(IngestResult { outcome, id })
 }

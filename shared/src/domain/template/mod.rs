@@ -11,6 +11,7 @@
 //! `commonLabels` renders empty. Mistakes in the template itself (syntax errors, unknown filters or tests) are
 //! found when it is compiled and reported with the template's name, line and column.
 
+mod configured;
 pub mod filters;
 pub mod go_layout;
 

@@ -1,9 +1,11 @@
 //! The configuration tree, key for key as `config.yaml` spells it (see design.md; new keys are marked there).
 
+use crate::infra::backoff::Backoff;
 use crate::infra::secret::{optional_secret, Secret};
 use serde::Deserialize;
 use std::collections::BTreeMap;
 use std::path::PathBuf;
+use std::time::Duration;
 
 #[derive(Debug, Clone, Deserialize)]
 #[serde(default)]
@@ -201,6 +203,24 @@ pub struct RedisSettings {
     pub compress_payloads: bool,
 }
 
+impl RedisSettings {
+    /// How long incident records, their identity keys and job idempotency keys are kept.
+    pub fn retention(&self) -> Duration {
+        Duration::from_secs(self.retention_hours.saturating_mul(3600))
+    }
+
+    /// Bound on connecting and on each command.
+    pub fn timeout(&self) -> Duration {
+        Duration::from_millis(self.timeout_ms)
+    }
+
+    /// Bound on the Redis work of one HTTP request: a command's timeout plus room for one reconnect
+    /// attempt, so an outage answers `503` instead of holding the sender.
+    pub fn request_budget(&self) -> Duration {
+        self.timeout() + Duration::from_millis(500)
+    }
+}
+
 impl Default for RedisSettings {
     fn default() -> Self {
         Self {
@@ -229,6 +249,16 @@ pub struct WorkerSettings {
     pub redis_down_exit_seconds: u64,
 }
 
+impl WorkerSettings {
+    pub fn shutdown_grace(&self) -> Duration {
+        Duration::from_secs(self.shutdown_grace_seconds)
+    }
+
+    pub fn redis_down_exit(&self) -> Duration {
+        Duration::from_secs(self.redis_down_exit_seconds)
+    }
+}
+
 impl Default for WorkerSettings {
     fn default() -> Self {
         Self {
@@ -255,6 +285,26 @@ pub struct QueueSettings {
     pub notify: RetryPolicySettings,
     pub escalate: RetryPolicySettings,
     pub slack_update: RetryPolicySettings,
+    pub aws_resolve: RetryPolicySettings,
+}
+
+impl QueueSettings {
+    /// How long a fetched job belongs to its worker without a renewal (validated to be positive).
+    pub fn lease(&self) -> Duration {
+        Duration::try_from_secs_f64(self.lease_seconds).unwrap_or(Duration::ZERO)
+    }
+
+    pub fn reap_interval(&self) -> Duration {
+        Duration::from_millis(self.reap_interval_ms)
+    }
+
+    pub fn idle_poll(&self) -> Duration {
+        Duration::from_millis(self.idle_poll_ms)
+    }
+
+    pub fn finished_ttl(&self) -> Duration {
+        Duration::from_secs(self.finished_ttl_seconds)
+    }
 }
 
 impl Default for QueueSettings {
@@ -278,6 +328,11 @@ impl Default for QueueSettings {
             slack_update: RetryPolicySettings {
                 max_attempts: 120, // about 2 h at the 60 s cap
                 backoff_max_ms: 60_000,
+                ..RetryPolicySettings::default()
+            },
+            // Resolving an AWS incident is as urgent as starting one, and AWS fails it the same ways.
+            aws_resolve: RetryPolicySettings {
+                max_attempts: 120, // about 1 h at the 30 s cap
                 ..RetryPolicySettings::default()
             },
         }
@@ -306,12 +361,11 @@ impl RetryPolicySettings {
     /// Exponential backoff before attempt `attempt + 1` (attempts count from 1), with ±20 % jitter
     /// so that jobs failing together do not retry in lockstep.
     pub fn backoff(&self, attempt: u32) -> std::time::Duration {
-        let exp = attempt.saturating_sub(1).min(30);
-        let base = self
-            .backoff_initial_ms
-            .saturating_mul(1u64 << exp)
-            .min(self.backoff_max_ms);
-        let jitter = rand::random_range(0.8..1.2);
-        std::time::Duration::from_millis((base as f64 * jitter) as u64)
+        let base = Backoff::delay_for_attempt(
+            Duration::from_millis(self.backoff_initial_ms),
+            Duration::from_millis(self.backoff_max_ms),
+            attempt,
+        );
+        base.mul_f64(rand::random_range(0.8..1.2))
     }
 }

@@ -234,3 +234,27 @@ fn substituted_secrets_are_taken_whole_and_comments_are_ignored() {
     assert_eq!(settings.redis.password.unwrap().expose(), "p#ss: 'w\"rd");
     assert_eq!(settings.redis.port, 6380);
 }
+
+#[test]
+fn aws_resolve_has_its_own_retry_policy_with_the_escalate_defaults() {
+    let (_dir, path) = write_config("{}\n");
+    let settings = load_with_env(&path, &HashMap::new()).unwrap();
+    let (resolve, escalate) = (&settings.queue.aws_resolve, &settings.queue.escalate);
+    assert_eq!(resolve.max_attempts, escalate.max_attempts);
+    assert_eq!(resolve.backoff_initial_ms, escalate.backoff_initial_ms);
+    assert_eq!(resolve.backoff_max_ms, escalate.backoff_max_ms);
+
+    let (_dir, path) = write_config("queue:\n  aws_resolve:\n    max_attempts: 7\n");
+    let settings = load_with_env(&path, &HashMap::new()).unwrap();
+    assert_eq!(settings.queue.aws_resolve.max_attempts, 7);
+    assert_eq!(settings.queue.escalate.max_attempts, 120);
+
+    let (_dir, path) = write_config("queue:\n  aws_resolve:\n    max_attempts: 0\n");
+    let text = load_with_env(&path, &HashMap::new())
+        .unwrap_err()
+        .to_string();
+    assert!(
+        text.contains("queue.aws_resolve.max_attempts: must be at least 1"),
+        "{text}"
+    );
+}

@@ -1,6 +1,7 @@
 //! Start-up checks: each problem names the key and says what is wrong, all of them reported at once.
 
 use super::settings::{RetryPolicySettings, Settings};
+use crate::domain::jobs::JobKind;
 use std::fmt;
 use std::path::{Path, PathBuf};
 
@@ -196,12 +197,8 @@ pub fn validate(settings: &Settings, config_path: &Path) -> Vec<Problem> {
         "queue.idle_poll_ms",
         "must be greater than 0",
     );
-    for (name, policy) in [
-        ("notify", &queue.notify),
-        ("escalate", &queue.escalate),
-        ("slack_update", &queue.slack_update),
-    ] {
-        check_policy(&mut p, name, policy);
+    for kind in JobKind::ALL {
+        check_policy(&mut p, kind.queue(), kind.retry_policy(queue));
     }
     p.0
 }

@@ -14,6 +14,7 @@
 
 use super::runtime::QueueRuntime;
 use super::store::LeasedJob;
+use crate::infra::backoff::Backoff;
 use redis::aio::MultiplexedConnection;
 use std::sync::Arc;
 use std::time::Duration;
@@ -37,7 +38,7 @@ pub async fn run(runtime: QueueRuntime, tx: mpsc::Sender<Fetched>) {
         runtime.clone(),
         woken.clone(),
     )));
-    let mut backoff = Duration::from_millis(100);
+    let mut backoff = Backoff::new(Duration::from_millis(100), Duration::from_secs(2));
     loop {
         // Wait for room: at least one free slot in the worker.
         match tx.reserve().await {
@@ -49,7 +50,7 @@ pub async fn run(runtime: QueueRuntime, tx: mpsc::Sender<Fetched>) {
         match runtime.store.fetch(room, &lease, runtime.lease_for).await {
             Ok(batch) => {
                 runtime.health.mark_ok();
-                backoff = Duration::from_millis(100);
+                backoff.reset();
                 let fetched_any = !batch.jobs.is_empty();
                 for job in batch.jobs {
                     runtime.leases.insert(&job.id, &lease);
@@ -93,9 +94,9 @@ pub async fn run(runtime: QueueRuntime, tx: mpsc::Sender<Fetched>) {
                     let _ = tx.send(Fetched::Fatal(message)).await;
                     return;
                 }
-                tracing::warn!(queue = runtime.store.queue(), %error, retry_in = ?backoff, "cannot fetch jobs; retrying");
-                tokio::time::sleep(backoff).await;
-                backoff = (backoff * 2).min(Duration::from_secs(2));
+                let pause = backoff.next_pause();
+                tracing::warn!(queue = runtime.store.queue(), %error, retry_in = ?pause, "cannot fetch jobs; retrying");
+                tokio::time::sleep(pause).await;
             }
         }
     }
@@ -115,7 +116,10 @@ impl Drop for AbortOnDrop {
 /// a pause; meanwhile the fetch loop still polls every `idle_poll`.
 async fn take_wake_tokens(runtime: QueueRuntime, woken: Arc<Notify>) {
     let mut conn: Option<MultiplexedConnection> = None;
-    let mut pause = Duration::from_millis(100);
+    let mut backoff = Backoff::new(
+        Duration::from_millis(100),
+        runtime.idle_poll.max(Duration::from_millis(100)),
+    );
     loop {
         if conn.is_none() {
             match tokio::time::timeout(
@@ -126,8 +130,7 @@ async fn take_wake_tokens(runtime: QueueRuntime, woken: Arc<Notify>) {
             {
                 Ok(Ok(fresh)) => conn = Some(fresh),
                 _ => {
-                    tokio::time::sleep(pause).await;
-                    pause = (pause * 2).min(runtime.idle_poll.max(Duration::from_millis(100)));
+                    backoff.pause().await;
                     continue;
                 }
             }
@@ -147,15 +150,14 @@ async fn take_wake_tokens(runtime: QueueRuntime, woken: Arc<Notify>) {
         .await
         {
             Ok(Ok(Some(_))) => {
-                pause = Duration::from_millis(100);
+                backoff.reset();
                 woken.notify_one();
             }
-            Ok(Ok(None)) => pause = Duration::from_millis(100),
+            Ok(Ok(None)) => backoff.reset(),
             _ => {
                 // The connection is in doubt (an error, or no answer in time): start a new one.
                 conn = None;
-                tokio::time::sleep(pause).await;
-                pause = (pause * 2).min(runtime.idle_poll.max(Duration::from_millis(100)));
+                backoff.pause().await;
             }
         }
     }

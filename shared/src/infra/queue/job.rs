@@ -36,26 +36,99 @@ impl JobMeta {
     }
 }
 
-/// How a handler failed, which decides what the queue does next.
+/// Any error a handler fails with, kept as it is so its cause stays inspectable.
+pub type BoxError = Box<dyn std::error::Error + Send + Sync + 'static>;
+
+/// How a handler failed, which decides what the queue does next. Each variant keeps the error itself; its
+/// text (the error's, with any context) is what the retry log lines and the dead-letter record say.
 #[derive(Debug, Error)]
 pub enum JobError {
     /// Worth another try after the policy's backoff (network errors, `5xx`).
-    #[error("{0}")]
-    Retry(String),
+    #[error(transparent)]
+    Retry(BoxError),
     /// Worth another try after a delay the far side asked for (Slack `429 Retry-After`, AWS throttling).
-    #[error("{message} (retry after {after:?})")]
-    RetryAfter { message: String, after: Duration },
+    #[error("{source} (retry after {after:?})")]
+    RetryAfter {
+        #[source]
+        source: BoxError,
+        after: Duration,
+    },
     /// Can never succeed as it is (bad token, unknown channel, access denied): dead-letter at once.
-    #[error("{0}")]
-    Permanent(String),
+    #[error(transparent)]
+    Permanent(BoxError),
 }
 
 impl JobError {
-    pub fn retry(message: impl Into<String>) -> Self {
-        Self::Retry(message.into())
+    pub fn retry(error: impl Into<BoxError>) -> Self {
+        Self::Retry(error.into())
     }
 
-    pub fn permanent(message: impl Into<String>) -> Self {
-        Self::Permanent(message.into())
+    pub fn retry_after(error: impl Into<BoxError>, after: Duration) -> Self {
+        Self::RetryAfter {
+            source: error.into(),
+            after,
+        }
+    }
+
+    pub fn permanent(error: impl Into<BoxError>) -> Self {
+        Self::Permanent(error.into())
+    }
+
+    /// Retry, saying what was being done when `error` happened.
+    pub fn retry_because(context: impl Into<String>, error: impl Into<BoxError>) -> Self {
+        Self::Retry(Box::new(InContext::new(context, error)))
+    }
+
+    /// Give up, saying what was being done when `error` happened.
+    pub fn permanent_because(context: impl Into<String>, error: impl Into<BoxError>) -> Self {
+        Self::Permanent(Box::new(InContext::new(context, error)))
+    }
+
+    /// The queue will run the job again.
+    pub fn is_retryable(&self) -> bool {
+        !matches!(self, JobError::Permanent(_))
+    }
+}
+
+/// An error with what was being done when it happened: shown as `context: error`, with the error kept as
+/// the source.
+#[derive(Debug, Error)]
+#[error("{context}: {source}")]
+pub struct InContext {
+    context: String,
+    #[source]
+    source: BoxError,
+}
+
+impl InContext {
+    pub fn new(context: impl Into<String>, source: impl Into<BoxError>) -> Self {
+        Self {
+            context: context.into(),
+            source: source.into(),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::error::Error as _;
+
+    #[test]
+    fn context_is_said_first_and_the_cause_is_kept() {
+        let cause = std::io::Error::new(std::io::ErrorKind::TimedOut, "timed out");
+        let error = JobError::retry_because("cannot read incident a1", cause);
+        assert_eq!(error.to_string(), "cannot read incident a1: timed out");
+        // `Retry` is transparent: its source is the cause the context was given.
+        let kept = error.source().expect("the cause");
+        assert!(kept.downcast_ref::<std::io::Error>().is_some());
+        assert!(error.is_retryable());
+    }
+
+    #[test]
+    fn a_retry_after_says_the_delay() {
+        let error = JobError::retry_after("rate limited", Duration::from_millis(1500));
+        assert_eq!(error.to_string(), "rate limited (retry after 1.5s)");
+        assert!(!JobError::permanent("no").is_retryable());
     }
 }

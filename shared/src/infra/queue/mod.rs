@@ -41,7 +41,7 @@ mod settle;
 mod store;
 
 pub use backend::{BackendError, RedisBackend};
-pub use job::{Job, JobError, JobMeta};
+pub use job::{BoxError, InContext, Job, JobError, JobMeta};
 pub use keys::QueueKeys;
 pub use lease::LeaseRegistry;
 pub use maintenance::{recovery_bound, run as run_maintenance};

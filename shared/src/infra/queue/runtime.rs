@@ -73,11 +73,11 @@ impl QueueRuntime {
             redis: settings.redis.clone(),
             health,
             concurrency: settings.worker.concurrency,
-            lease_for: Duration::from_secs_f64(queue.lease_seconds),
-            idle_poll: Duration::from_millis(queue.idle_poll_ms),
-            reap_interval: Duration::from_millis(queue.reap_interval_ms),
-            finished_ttl: Duration::from_secs(queue.finished_ttl_seconds),
-            exit_after_redis_down: Duration::from_secs(settings.worker.redis_down_exit_seconds),
+            lease_for: queue.lease(),
+            idle_poll: queue.idle_poll(),
+            reap_interval: queue.reap_interval(),
+            finished_ttl: queue.finished_ttl(),
+            exit_after_redis_down: settings.worker.redis_down_exit(),
             fatal,
         }
     }

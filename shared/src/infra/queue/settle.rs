@@ -3,6 +3,7 @@
 
 use super::job::{Job, JobError, JobMeta};
 use super::runtime::QueueRuntime;
+use crate::infra::backoff::{retry_within, Backoff};
 use apalis_core::error::BoxDynError;
 use apalis_core::task::Task;
 use futures::future::BoxFuture;
@@ -70,19 +71,19 @@ pub fn decide(result: &Result<(), BoxDynError>, meta: &JobMeta, runtime: &QueueR
         return Outcome::Done;
     };
     let message = match error.downcast_ref::<JobError>() {
-        Some(JobError::Permanent(message)) => {
+        Some(permanent @ JobError::Permanent(_)) => {
             return Outcome::Dead {
-                error: message.clone(),
+                error: permanent.to_string(),
             }
         }
-        Some(JobError::RetryAfter { message, after }) => {
+        Some(JobError::RetryAfter { source, after }) => {
             return Outcome::Retry {
                 after: *after,
-                error: message.clone(),
+                error: source.to_string(),
                 refund: true,
             }
         }
-        Some(JobError::Retry(message)) => message.clone(),
+        Some(retry @ JobError::Retry(_)) => retry.to_string(),
         // Timeouts, panics and anything untyped are treated as transient.
         None => error.to_string(),
     };
@@ -153,10 +154,8 @@ where
 /// the lease expires and the job runs again: at-least-once, never lost.
 async fn settle(runtime: &QueueRuntime, meta: &JobMeta, outcome: &Outcome) {
     let store = &runtime.store;
-    let started = tokio::time::Instant::now();
-    let mut pause = Duration::from_millis(50);
-    loop {
-        let written = match outcome {
+    let write = || async {
+        match outcome {
             Outcome::Done => {
                 store
                     .complete(&meta.id, &meta.lease, runtime.finished_ttl)
@@ -172,22 +171,20 @@ async fn settle(runtime: &QueueRuntime, meta: &JobMeta, outcome: &Outcome) {
                     .await
             }
             Outcome::Dead { error } => store.dead_letter(&meta.id, &meta.lease, error).await,
-        };
-        match written {
-            Ok(true) => return,
-            Ok(false) => {
-                tracing::warn!(queue = meta.queue, job_id = %meta.id, "lease was lost before the job settled; another run owns it now");
-                return;
-            }
-            Err(error) if started.elapsed() < runtime.lease_for => {
-                tracing::warn!(queue = meta.queue, job_id = %meta.id, %error, "cannot record job outcome yet; retrying");
-                tokio::time::sleep(pause).await;
-                pause = (pause * 2).min(Duration::from_secs(1));
-            }
-            Err(error) => {
-                tracing::error!(queue = meta.queue, job_id = %meta.id, %error, "gave up recording job outcome; the job will run again when its lease expires");
-                return;
-            }
+        }
+    };
+    let backoff = Backoff::new(Duration::from_millis(50), Duration::from_secs(1));
+    let written = retry_within(runtime.lease_for, backoff, write, |error, _| {
+        tracing::warn!(queue = meta.queue, job_id = %meta.id, %error, "cannot record job outcome yet; retrying")
+    })
+    .await;
+    match written {
+        Ok(true) => {}
+        Ok(false) => {
+            tracing::warn!(queue = meta.queue, job_id = %meta.id, "lease was lost before the job settled; another run owns it now")
+        }
+        Err(error) => {
+            tracing::error!(queue = meta.queue, job_id = %meta.id, %error, "gave up recording job outcome; the job will run again when its lease expires")
         }
     }
 }

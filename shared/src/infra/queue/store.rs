@@ -4,7 +4,8 @@
 use super::job::Job;
 use super::keys::QueueKeys;
 use super::scripts;
-use redis::aio::ConnectionManager;
+use crate::infra::config::RedisSettings;
+use crate::infra::redis_conn::RedisConnection;
 use std::time::Duration;
 use thiserror::Error;
 
@@ -84,7 +85,7 @@ pub struct DeadJob {
 /// One queue in Redis.
 #[derive(Clone)]
 pub struct JobStore {
-    conn: ConnectionManager,
+    conn: RedisConnection,
     prefix: String,
     queue: &'static str,
     keys: QueueKeys,
@@ -94,13 +95,13 @@ pub struct JobStore {
 
 impl JobStore {
     pub fn new(
-        conn: ConnectionManager,
+        conn: impl Into<RedisConnection>,
         prefix: &str,
         queue: &'static str,
         idempotency_ttl: Duration,
     ) -> Self {
         Self {
-            conn,
+            conn: conn.into(),
             prefix: prefix.to_string(),
             queue,
             keys: QueueKeys::new(prefix, queue),
@@ -109,11 +110,20 @@ impl JobStore {
     }
 
     pub fn for_job<J: Job>(
-        conn: ConnectionManager,
+        conn: impl Into<RedisConnection>,
         prefix: &str,
         idempotency_ttl: Duration,
     ) -> Self {
         Self::new(conn, prefix, J::QUEUE, idempotency_ttl)
+    }
+
+    /// The store of `queue` under `redis.key_prefix`; idempotency keys live as long as incident records.
+    pub fn from_settings(
+        conn: RedisConnection,
+        redis: &RedisSettings,
+        queue: &'static str,
+    ) -> Self {
+        Self::new(conn, &redis.key_prefix, queue, redis.retention())
     }
 
     pub fn queue(&self) -> &'static str {
@@ -124,7 +134,7 @@ impl JobStore {
         &self.keys
     }
 
-    pub fn connection(&self) -> ConnectionManager {
+    pub fn connection(&self) -> RedisConnection {
         self.conn.clone()
     }
 
