@@ -1,5 +1,9 @@
 //! What Versus reads out of a received payload: Alertmanager v4 webhooks or free-form JSON objects.
 
+mod firing;
+
+pub use firing::{FiringAlert, FiringChange};
+
 use serde_json::Value;
 use sha1::Sha1;
 use sha2::{Digest, Sha256};
@@ -141,15 +145,7 @@ impl<'a> AlertView<'a> {
 
     /// Which alerts are firing, order-independent: a change means an alert joined or left the group.
     pub fn alert_signature(&self) -> String {
-        let mut firing: Vec<String> = self
-            .alerts()
-            .iter()
-            .filter(|a| a.get("status").and_then(Value::as_str) != Some("resolved"))
-            .map(|a| match non_empty(a.get("fingerprint")) {
-                Some(fp) => fp.to_string(),
-                None => a.get("labels").map(Value::to_string).unwrap_or_default(),
-            })
-            .collect();
+        let mut firing: Vec<String> = self.firing_alerts().map(|a| a.identity()).collect();
         firing.sort();
         firing.dedup();
         hex_digest(firing.join("\n").as_bytes())

@@ -1,7 +1,9 @@
-//! The product's concepts: alerts, incidents and their state machine, job kinds, ack links and templates.
+//! The product's concepts: alerts, incidents and their state machine, job kinds, ack links, templates and
+//! the escaping of Slack's mrkdwn.
 
 pub mod ack_token;
 pub mod alert;
 pub mod incident;
 pub mod jobs;
+pub mod mrkdwn;
 pub mod template;

@@ -2,7 +2,7 @@
 
 use super::{load, now_ms};
 use crate::deps::SharedDeps;
-use crate::slack::message_body;
+use crate::slack::{to_message_content, Placement};
 use apalis::prelude::Data;
 use std::time::Duration;
 use tracing::Instrument;
@@ -36,7 +36,10 @@ async fn run(job: &NotifyJob, deps: &SharedDeps) -> Result<(), JobError> {
         return Ok(());
     };
     let message = deps.composer.compose(&incident);
-    let posted = match slack.post(message_body(&message)).await {
+    let posted = match slack
+        .post(to_message_content(&message), Placement::Channel)
+        .await
+    {
         Ok(posted) => posted,
         Err(error) => {
             metrics::counter!("versus_notifications_failed_total", "channel" => "slack", "reason" => error.reason()).increment(1);

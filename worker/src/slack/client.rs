@@ -2,7 +2,9 @@
 //! sorted into what the queue should do: wait for `Retry-After`, retry with backoff, or dead-letter.
 
 use super::rate_gate::RateGate;
-use serde_json::{json, Value};
+use serde_json::Value;
+use slack_morphism::api::{SlackApiChatPostMessageRequest, SlackApiChatUpdateRequest};
+use slack_morphism::prelude::{SlackChannelId, SlackMessageContent, SlackTs};
 use std::time::Duration;
 use thiserror::Error;
 use versus_shared::infra::config::SlackSettings;
@@ -23,6 +25,11 @@ pub enum SlackError {
         method: &'static str,
         message: String,
     },
+    #[error("cannot write the {method} request as JSON")]
+    Encode {
+        method: &'static str,
+        source: serde_json::Error,
+    },
     #[error("Slack refused {method}: {code}{hint}")]
     Refused {
         method: &'static str,
@@ -41,6 +48,7 @@ impl SlackError {
             SlackError::RateLimited { .. } => "rate_limited",
             SlackError::Server { .. } => "server_error",
             SlackError::Network { .. } => "network",
+            SlackError::Encode { .. } => "other",
             SlackError::Refused { code, .. } if code == "ratelimited" => "rate_limited",
             SlackError::Refused { code, .. } => KNOWN_CODES
                 .iter()
@@ -60,7 +68,8 @@ impl From<SlackError> for JobError {
             }
             SlackError::Refused {
                 permanent: true, ..
-            } => JobError::permanent(error),
+            }
+            | SlackError::Encode { .. } => JobError::permanent(error),
             _ => JobError::retry(error),
         }
     }
@@ -111,6 +120,37 @@ fn classify(code: &str) -> (bool, &'static str) {
     }
 }
 
+/// A Web API request body (slack-morphism's model of it) and the method it is sent to.
+trait WebApiRequest {
+    const METHOD: &'static str;
+    fn to_json(&self) -> serde_json::Result<Vec<u8>>;
+}
+
+impl WebApiRequest for SlackApiChatPostMessageRequest {
+    const METHOD: &'static str = "chat.postMessage";
+    fn to_json(&self) -> serde_json::Result<Vec<u8>> {
+        serde_json::to_vec(self)
+    }
+}
+
+impl WebApiRequest for SlackApiChatUpdateRequest {
+    const METHOD: &'static str = "chat.update";
+    fn to_json(&self) -> serde_json::Result<Vec<u8>> {
+        serde_json::to_vec(self)
+    }
+}
+
+/// Where `chat.postMessage` puts a message in the configured channel.
+#[derive(Debug, Clone, Copy)]
+pub enum Placement<'a> {
+    /// A message of its own.
+    Channel,
+    /// A reply in the thread of the message `ts`.
+    Thread(&'a str),
+    /// A reply in the thread of the message `ts` that is shown in the channel too.
+    ThreadAndChannel(&'a str),
+}
+
 /// A message Slack accepted.
 #[derive(Debug, Clone)]
 pub struct Posted {
@@ -153,10 +193,15 @@ impl SlackClient {
         }
     }
 
-    /// `chat.postMessage` in the configured channel. `body` holds `text` and `blocks`/`attachments`.
-    pub async fn post(&self, mut body: Value) -> Result<Posted, SlackError> {
-        body["channel"] = json!(self.channel);
-        let answer = self.call("chat.postMessage", &body).await?;
+    /// `chat.postMessage` in the configured channel, at `placement`.
+    pub async fn post(
+        &self,
+        content: SlackMessageContent,
+        placement: Placement<'_>,
+    ) -> Result<Posted, SlackError> {
+        let answer = self
+            .call(&post_request(&self.channel, content, placement))
+            .await?;
         Ok(Posted {
             channel: answer["channel"]
                 .as_str()
@@ -167,19 +212,31 @@ impl SlackClient {
     }
 
     /// `chat.update` of an earlier message.
-    pub async fn update(&self, channel: &str, ts: &str, mut body: Value) -> Result<(), SlackError> {
-        body["channel"] = json!(channel);
-        body["ts"] = json!(ts);
-        self.call("chat.update", &body).await.map(|_| ())
+    pub async fn update(
+        &self,
+        channel: &str,
+        ts: &str,
+        content: SlackMessageContent,
+    ) -> Result<(), SlackError> {
+        self.call(&update_request(channel, ts, content))
+            .await
+            .map(|_| ())
     }
 
-    async fn call(&self, method: &'static str, body: &Value) -> Result<Value, SlackError> {
+    /// Slack's answer is read as JSON rather than as slack-morphism's response models: those require the
+    /// whole posted `message`, and only `ok`, `error`, `channel` and `ts` matter here.
+    async fn call<R: WebApiRequest>(&self, request: &R) -> Result<Value, SlackError> {
+        let method = R::METHOD;
+        let body = request
+            .to_json()
+            .map_err(|source| SlackError::Encode { method, source })?;
         self.gate.wait(method).await?;
         let response = self
             .http
             .post(format!("{}/{method}", self.api_url))
             .bearer_auth(self.token.expose())
-            .json(body)
+            .header(reqwest::header::CONTENT_TYPE, "application/json")
+            .body(body)
             .send()
             .await
             .map_err(|e| SlackError::Network {
@@ -229,6 +286,33 @@ impl SlackClient {
     }
 }
 
+fn post_request(
+    channel: &str,
+    content: SlackMessageContent,
+    placement: Placement<'_>,
+) -> SlackApiChatPostMessageRequest {
+    let request = SlackApiChatPostMessageRequest::new(SlackChannelId(channel.to_string()), content);
+    match placement {
+        Placement::Channel => request,
+        Placement::Thread(ts) => request.with_thread_ts(SlackTs(ts.to_string())),
+        Placement::ThreadAndChannel(ts) => request
+            .with_thread_ts(SlackTs(ts.to_string()))
+            .with_reply_broadcast(true),
+    }
+}
+
+fn update_request(
+    channel: &str,
+    ts: &str,
+    content: SlackMessageContent,
+) -> SlackApiChatUpdateRequest {
+    SlackApiChatUpdateRequest::new(
+        SlackChannelId(channel.to_string()),
+        content,
+        SlackTs(ts.to_string()),
+    )
+}
+
 /// reqwest errors can carry the URL; keep logs free of anything but the failure itself.
 fn without_url(error: &reqwest::Error) -> String {
     let mut text = error.to_string();
@@ -236,4 +320,45 @@ fn without_url(error: &reqwest::Error) -> String {
         text = text.replace(url.as_str(), "<slack api>");
     }
     text
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn body(request: &impl WebApiRequest) -> Value {
+        serde_json::from_slice(&request.to_json().unwrap()).unwrap()
+    }
+
+    fn text(text: &str) -> SlackMessageContent {
+        SlackMessageContent::new().with_text(text.to_string())
+    }
+
+    #[test]
+    fn post_bodies_say_where_the_message_goes_and_nothing_else() {
+        let cases = [
+            (Placement::Channel, json!({"channel": "C1", "text": "hi"})),
+            (
+                Placement::Thread("1.2"),
+                json!({"channel": "C1", "text": "hi", "thread_ts": "1.2"}),
+            ),
+            (
+                Placement::ThreadAndChannel("1.2"),
+                json!({"channel": "C1", "text": "hi", "thread_ts": "1.2", "reply_broadcast": true}),
+            ),
+        ];
+        for (placement, expected) in cases {
+            assert_eq!(body(&post_request("C1", text("hi"), placement)), expected);
+        }
+    }
+
+    #[test]
+    fn update_bodies_carry_channel_ts_and_content() {
+        let content = text("hi").with_blocks(Vec::new());
+        assert_eq!(
+            body(&update_request("C1", "1.2", content)),
+            json!({"channel": "C1", "ts": "1.2", "text": "hi", "blocks": []})
+        );
+    }
 }

@@ -1,15 +1,12 @@
-//! Posting and updating incidents' Slack messages.
+//! Posting and updating incidents' Slack messages, and everything Versus writes in them: the incident's own
+//! message ([`compose`], [`blocks`]) and the notes beside it ([`notices`]).
 
 pub mod blocks;
 mod client;
 pub mod compose;
+pub mod notices;
 mod rate_gate;
 
-pub use client::{MissingSlackToken, Posted, SlackClient, SlackError};
+pub use blocks::to_message_content;
+pub use client::{MissingSlackToken, Placement, Posted, SlackClient, SlackError};
 pub use compose::Composer;
-
-/// The JSON body of `chat.postMessage` / `chat.update` (without channel and ts) for a composed message.
-pub fn message_body(message: &blocks::SlackMessage) -> serde_json::Value {
-    serde_json::to_value(blocks::to_message_content(message))
-        .unwrap_or_else(|_| serde_json::json!({ "text": message.text }))
-}

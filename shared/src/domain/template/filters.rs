@@ -11,6 +11,7 @@
 //! * `slack_escape`: escapes `&`, `<` and `>` so that text from an alert cannot form Slack links or mentions.
 
 use super::go_layout;
+use crate::domain::mrkdwn;
 use chrono::{DateTime, FixedOffset, Local, NaiveDateTime, Offset, TimeZone, Utc};
 use minijinja::value::ValueKind;
 use minijinja::{Environment, Error, ErrorKind, Value};
@@ -230,21 +231,7 @@ pub fn slack_escape(value: &Value) -> String {
     if value.is_undefined() || value.is_none() {
         return String::new();
     }
-    escape_mrkdwn(&value.to_string())
-}
-
-/// Escapes the three characters Slack's mrkdwn gives meaning to.
-pub fn escape_mrkdwn(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for c in text.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            c => out.push(c),
-        }
-    }
-    out
+    mrkdwn::escape(&value.to_string())
 }
 
 #[cfg(test)]

@@ -1,0 +1,85 @@
+//! Where the alert stands once it is no longer just firing: the status line that replaces the acknowledge
+//! button, the prefix of the message's fallback text, and the colour of its side bar.
+
+use super::text_fit::ellipsize;
+use versus_shared::domain::mrkdwn;
+
+/// `block_id` of the status line that replaces the button once the alert is acknowledged, escalated or resolved.
+pub const STATUS_BLOCK_ID: &str = "versus_status";
+
+/// Colours for [`SlackMessage::color`](super::SlackMessage::color) (a Slack attachment's side bar).
+pub mod colors {
+    pub const ACKNOWLEDGED: &str = "#439fe0";
+    pub const ESCALATED: &str = "#e01e5a";
+    pub const PAGING_FAILED: &str = "#a30200";
+    pub const RESOLVED: &str = "#2eb886";
+}
+
+/// Where the alert stands. Anything but `Firing` replaces the button with a status line and colours the message.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum StatusBanner {
+    Firing,
+    /// `by` is written as mrkdwn as it is, so `<@U012ABC>` mentions the user; `at` is a display time.
+    Acknowledged {
+        by: String,
+        at: String,
+    },
+    Escalated {
+        incident_arn: String,
+        at: String,
+    },
+    PagingFailed {
+        reason: String,
+    },
+    Resolved {
+        at: String,
+        was_escalated: bool,
+    },
+}
+
+pub(super) fn banner_line(banner: &StatusBanner) -> Option<String> {
+    Some(match banner {
+        StatusBanner::Firing => return None,
+        StatusBanner::Acknowledged { by, at } => {
+            format!("✅ Acknowledged by {} at {}", by.trim(), mrkdwn::escape(at))
+        }
+        StatusBanner::Escalated { incident_arn, at } => format!(
+            "🚨 Escalated to on-call at {}: `{}`",
+            mrkdwn::escape(at),
+            mrkdwn::escape(incident_arn)
+        ),
+        StatusBanner::PagingFailed { reason } => format!(
+            "⚠️ Paging FAILED: {} — nobody has been paged; page the on-call engineer by hand",
+            mrkdwn::escape(&ellipsize(reason, 1000))
+        ),
+        StatusBanner::Resolved { at, was_escalated } => format!(
+            "🟢 Resolved at {}{}",
+            mrkdwn::escape(at),
+            if *was_escalated {
+                " (was escalated)"
+            } else {
+                ""
+            }
+        ),
+    })
+}
+
+pub(super) fn banner_prefix(banner: &StatusBanner) -> Option<&'static str> {
+    match banner {
+        StatusBanner::Firing => None,
+        StatusBanner::Acknowledged { .. } => Some("✅ Acknowledged"),
+        StatusBanner::Escalated { .. } => Some("🚨 Escalated"),
+        StatusBanner::PagingFailed { .. } => Some("⚠️ Paging FAILED"),
+        StatusBanner::Resolved { .. } => Some("🟢 Resolved"),
+    }
+}
+
+pub(super) fn banner_color(banner: &StatusBanner) -> Option<&'static str> {
+    match banner {
+        StatusBanner::Firing => None,
+        StatusBanner::Acknowledged { .. } => Some(colors::ACKNOWLEDGED),
+        StatusBanner::Escalated { .. } => Some(colors::ESCALATED),
+        StatusBanner::PagingFailed { .. } => Some(colors::PAGING_FAILED),
+        StatusBanner::Resolved { .. } => Some(colors::RESOLVED),
+    }
+}
