@@ -23,7 +23,8 @@
 //!   notifications).
 //! - What tests read: [`slack_messages`] (what reached FakeSlack), [`probe_queue`] (runs of the queue's
 //!   own test jobs), [`timing`].
-//! - [`wait`]: waiting for what the processes do on their own time.
+//! - [`wait`]: waiting for what the processes do on their own time; [`turns`]: keeping heavy tests away
+//!   from each other and from the tests that measure timing.
 
 pub mod alertmanager_server;
 pub mod alertmanager_webhook;
@@ -47,6 +48,7 @@ mod ssm_handler;
 pub mod ssm_requests;
 pub mod timing;
 pub mod topology;
+pub mod turns;
 pub mod wait;
 
 pub use alertmanager_webhook::{Notification, NotifiedAlert};

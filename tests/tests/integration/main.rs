@@ -4,6 +4,9 @@
 //! binaries (build them first: `cargo build --workspace --bins`); the harness is the `versus_tests` library.
 //! The fault-injection suite (`faults`), the real-Alertmanager suite (`alertmanager_e2e`) and the
 //! real-browser test (`ack_browser`) are programs of their own, since `make` also runs them alone.
+//!
+//! The tests run side by side on as many threads as the machine has cores, except that a test which loads
+//! the machine never runs beside another such test or one that measures timing (`versus_tests::turns`).
 
 mod harness;
 mod lifecycle;

@@ -6,12 +6,14 @@ use std::time::{Duration, UNIX_EPOCH};
 
 use versus_tests::alerts::{created, freeform, id_of};
 use versus_tests::timing::percentiles;
+use versus_tests::turns::heavy_turn;
 use versus_tests::Topology;
 
 const ESCALATIONS: usize = 200;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn escalation_lateness_over_200_escalations() {
+    let _turn = heavy_turn().await;
     let topo = Topology::builder().oncall_initialized_only().start().await;
     let mut due = Vec::with_capacity(ESCALATIONS);
     for i in 0..ESCALATIONS {

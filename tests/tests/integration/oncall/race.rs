@@ -10,6 +10,7 @@ use serde_json::Value;
 use versus_tests::alerts::{created, freeform, id_of};
 use versus_tests::timing::now_ms;
 use versus_tests::topology::read_answer;
+use versus_tests::turns::heavy_turn;
 use versus_tests::{wait_until, Topology};
 
 const INCIDENTS: usize = 50;
@@ -151,6 +152,7 @@ async fn race_round(topo: &Topology, round: &str, offsets: &[i64]) -> (Vec<i64>,
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_ack_racing_the_due_time_yields_exactly_one_outcome_every_time() {
+    let _turn = heavy_turn().await;
     let topo = Topology::builder().oncall_initialized_only().start().await;
     let (acked, escalated) = race_round(&topo, "spread", &offsets(-300, 600)).await;
     assert!(

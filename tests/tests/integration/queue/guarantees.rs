@@ -12,12 +12,14 @@ use versus_tests::probe_queue::{
     TestWorker,
 };
 use versus_tests::timing::ms;
+use versus_tests::turns::timing_turn;
 use versus_tests::{wait_until, RedisServer};
 
 /// An idle worker with the DEFAULT idle poll (1 s) picks each new job up within 1 s; in fact a producer's
 /// wake-up token makes it milliseconds.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn idle_worker_picks_up_a_new_job_within_one_second() {
+    let _turn = timing_turn().await;
     let redis = RedisServer::start();
     let runtime = runtime(redis.port(), "pickup");
     assert_eq!(
@@ -72,6 +74,7 @@ async fn idle_worker_picks_up_a_new_job_within_one_second() {
 /// Delayed jobs keep their millisecond due time, never run early and run within 1 s of it.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn delayed_jobs_run_within_one_second_of_due_and_never_before() {
+    let _turn = timing_turn().await;
     let redis = RedisServer::start();
     let recorder = Recorder::default();
     let _worker = TestWorker::start(runtime(redis.port(), "delay"), recorder.clone(), "delay");
@@ -201,6 +204,7 @@ fn short_policy(runtime: &mut versus_shared::infra::queue::QueueRuntime) {
 /// then the dead-letter set.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn attempt_limit_and_backoff_are_honoured_then_dead_letter() {
+    let _turn = timing_turn().await;
     let redis = RedisServer::start();
     let mut runtime = runtime(redis.port(), "retry");
     short_policy(&mut runtime);

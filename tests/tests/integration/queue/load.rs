@@ -1,6 +1,7 @@
-//! Queue guarantees under load: 20,000 jobs due at once, bounded Redis memory over 50,000
-//! finished jobs, and several workers sharing one queue. The three tests take turns (a lock) so that on a
-//! small machine one does not skew the figures of another. Run with `--nocapture` to see the figures.
+//! Queue guarantees under load: 20,000 jobs due at once, bounded Redis memory over 50,000 finished jobs,
+//! and several workers sharing one queue. Each test holds a heavy turn (`versus_tests::turns`), so that on
+//! a small machine no other heavy or timing test skews its figures, nor it theirs. Run with `--nocapture`
+//! to see the figures.
 
 use redis::aio::MultiplexedConnection;
 use std::collections::HashMap;
@@ -10,9 +11,8 @@ use versus_tests::probe_queue::{
     producer, runtime, stats, wait_queue_empty, Behaviour, ProbeJob, Recorder, TestWorker,
 };
 use versus_tests::timing::ms;
+use versus_tests::turns::heavy_turn;
 use versus_tests::{wait_until, RedisServer};
-
-static ONE_AT_A_TIME: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
 
 async fn used_memory(conn: &mut MultiplexedConnection) -> u64 {
     let info: String = redis::cmd("INFO")
@@ -42,7 +42,7 @@ fn mb(bytes: u64) -> f64 {
 /// one of them, none twice.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn twenty_thousand_jobs_due_at_once_are_all_processed_once() {
-    let _turn = ONE_AT_A_TIME.lock().await;
+    let _turn = heavy_turn().await;
     const N: u64 = 20_000;
     let redis = RedisServer::start();
     let store = producer(redis.port());
@@ -123,7 +123,7 @@ async fn twenty_thousand_jobs_due_at_once_are_all_processed_once() {
 /// keeps after a burst (allocator pages, the script cache, client buffers).
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn finished_job_data_expires_so_memory_stays_bounded() {
-    let _turn = ONE_AT_A_TIME.lock().await;
+    let _turn = heavy_turn().await;
     const N: u64 = 50_000;
     const BATCH: u64 = 2_500;
     let redis = RedisServer::start();
@@ -215,7 +215,7 @@ async fn finished_job_data_expires_so_memory_stays_bounded() {
 /// queue: 5,000 jobs, each run exactly once, by all three.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn several_workers_share_a_queue_without_running_a_job_twice() {
-    let _turn = ONE_AT_A_TIME.lock().await;
+    let _turn = heavy_turn().await;
     const N: u64 = 5_000;
     let redis = RedisServer::start();
     let recorder = Recorder::default();

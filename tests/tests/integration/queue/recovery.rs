@@ -11,6 +11,7 @@ use versus_tests::probe_queue::{
     TestWorker,
 };
 use versus_tests::timing::ms;
+use versus_tests::turns::timing_turn;
 use versus_tests::{
     free_port, poll_until, wait_until, Failure, FakeSlack, RedisServer, VersusProcess, API_BIN,
     WORKER_BIN,
@@ -20,6 +21,7 @@ use versus_tests::{
 /// concurrency 4) reconnects and resumes by itself; every job pushed before and during the outage runs.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn workers_resume_after_a_redis_restart_and_no_job_is_lost() {
+    let _turn = timing_turn().await;
     let mut redis = RedisServer::start();
     let mut runtime = runtime(redis.port(), "restart");
     runtime.concurrency = 4;
@@ -228,6 +230,7 @@ fn post_with(slack: &FakeSlack, marker: &str) -> Option<Instant> {
 /// default), and a worker restarted at once serves `/healthz` and processes a new alert at once.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_killed_workers_job_runs_again_and_a_restarted_worker_starts_at_once() {
+    let _turn = timing_turn().await;
     let redis = RedisServer::start();
     let slack = FakeSlack::start();
     let api_port = free_port();
