@@ -2,7 +2,7 @@
 SHELL := /bin/bash
 CARGO ?= cargo
 
-.PHONY: run build deps test test-rust lint check-chart check-rules faults e2e browser bench clean
+.PHONY: run build deps test test-rust lint check-chart check-rules integration faults e2e browser bench clean
 
 ## Build, make sure a Redis answers (installs and starts one with AOF under .data/ if needed), run API + worker.
 run: build
@@ -20,9 +20,10 @@ deps:
 	scripts/install-browser.sh
 	scripts/install-alertmanager.sh
 
-## Every test: formatting, lints, Rust unit and integration tests (queue guarantees, pipeline, on-call,
-## lifecycle, metrics, the real-browser ack test, the Alertmanager end-to-end suite and the fault-injection
-## suite), the Helm chart and the Prometheus rules.
+## Every test: formatting, lints, Rust unit tests, the integration test programs (`integration`: queue
+## guarantees, pipeline, on-call, lifecycle, operability; `ack_browser`: the real-browser ack test;
+## `alertmanager_e2e`: the Alertmanager end-to-end suite; `faults`: the fault-injection suite), the Helm chart
+## and the Prometheus rules.
 test: deps lint test-rust check-chart check-rules
 
 test-rust: build
@@ -37,6 +38,11 @@ check-chart:
 
 check-rules:
 	scripts/check-rules.sh
+
+## The ordinary integration tests alone, one program (also part of `make test`).
+integration: build
+	scripts/ensure-redis.sh
+	$(CARGO) test -p versus-tests --test integration
 
 ## The fault-injection suite alone (also part of `make test`).
 faults: build

@@ -1,10 +1,9 @@
-//! Alert bodies the tests send, and the checks they make of the API's answer and of what reached Slack.
-
-use std::time::Duration;
+//! Free-form alert bodies the tests send, and the checks they make of the API's answer. Alertmanager's
+//! notifications are built with [`crate::alertmanager_webhook`].
 
 use serde_json::{json, Value};
 
-use crate::{wait_until, FakeSlack, Topology};
+use crate::topology::{read_answer, Topology};
 
 /// A free-form alert as the product documentation sends it, made unique by `marker`.
 pub fn freeform(marker: &str) -> Value {
@@ -13,12 +12,6 @@ pub fn freeform(marker: &str) -> Value {
         "ServiceName": format!("svc-{marker}"),
         "Severity": "critical",
     })
-}
-
-/// The sample Alertmanager v4 webhook the product ships for `--check`.
-pub fn alertmanager() -> Value {
-    serde_json::from_str(versus_shared::domain::template::SAMPLE_ALERTMANAGER_JSON)
-        .expect("sample JSON")
 }
 
 /// Posts `body` with `query` to the first API and insists on `201`; returns the answer.
@@ -43,17 +36,21 @@ pub fn outcome_of(answer: &Value) -> &str {
         .unwrap_or_else(|| panic!("no outcome in {answer}"))
 }
 
-/// Accepted `chat.postMessage` bodies whose fallback text or blocks mention `needle`.
-pub fn posts_mentioning(slack: &FakeSlack, needle: &str) -> Vec<Value> {
-    slack
-        .posts()
-        .into_iter()
-        .filter(|p| p.to_string().contains(needle))
-        .collect()
+/// `POST` of an ack link, asking for JSON; returns the status and the answer.
+pub async fn post_ack(topo: &Topology, ack_url: &str) -> (u16, Value) {
+    let response = topo
+        .http()
+        .post(ack_url)
+        .header("Accept", "application/json")
+        .send()
+        .await
+        .unwrap_or_else(|e| panic!("POST {ack_url}: {e}"));
+    read_answer(response).await
 }
 
-/// Waits until a post mentioning `needle` was accepted; returns it.
-pub async fn wait_post(slack: &FakeSlack, needle: &str, timeout: Duration) -> Option<Value> {
-    let found = wait_until(timeout, || !posts_mentioning(slack, needle).is_empty()).await;
-    found.then(|| posts_mentioning(slack, needle).remove(0))
+/// [`post_ack`], insisting on `200`; returns the answer's `result`.
+pub async fn ack(topo: &Topology, ack_url: &str) -> String {
+    let (status, answer) = post_ack(topo, ack_url).await;
+    assert_eq!(status, 200);
+    answer["result"].as_str().unwrap_or_default().to_string()
 }

@@ -6,17 +6,15 @@
 //! told to fail for a while so tests can prove retries and ordering.
 
 use std::collections::HashMap;
-use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::{Duration, Instant, SystemTime};
 
 use actix_web::web;
 use serde_json::Value;
 
 use crate::call_outcome::CallOutcome;
-use crate::failure_plan::FailurePlan;
-use crate::http_server::BackgroundServer;
+use crate::fake_server::{FakeServer, FakeService, Journal, RecordedCall};
 use crate::slack_handler::handle;
-use crate::wait::wait_until;
+use crate::wait::poll_until;
 
 /// The bot token the fake accepts unless told otherwise.
 pub const DEFAULT_SLACK_TOKEN: &str = "xoxb-versus-test-token";
@@ -61,27 +59,46 @@ pub struct SlackCall {
     pub outcome: CallOutcome,
 }
 
-/// What the server thread and the test share.
+impl RecordedCall for SlackCall {
+    fn outcome(&self) -> &CallOutcome {
+        &self.outcome
+    }
+}
+
+/// The fake Slack workspace: what the server thread and the test share.
 #[derive(Debug)]
-pub(crate) struct State {
+pub struct SlackState {
     pub(crate) token: String,
-    pub(crate) calls: Vec<SlackCall>,
-    pub(crate) plan: FailurePlan<Failure>,
+    pub(crate) journal: Journal<SlackCall, Failure>,
     /// ts -> channel of every message posted, so `chat.update` of an unknown message fails like Slack.
     pub(crate) messages: HashMap<String, String>,
     pub(crate) last_ts_micros: u64,
 }
 
-pub(crate) type Shared = Arc<Mutex<State>>;
+impl FakeService for SlackState {
+    type Call = SlackCall;
+    type Failure = Failure;
 
-/// The fake Slack server on 127.0.0.1; stopped when dropped.
-#[derive(Debug)]
-pub struct FakeSlack {
-    state: Shared,
-    server: BackgroundServer,
+    const NAME: &'static str = "fake-slack";
+
+    fn route() -> actix_web::Route {
+        web::to(handle)
+    }
+
+    fn journal(&mut self) -> &mut Journal<SlackCall, Failure> {
+        &mut self.journal
+    }
+
+    fn forget(&mut self) {
+        self.messages.clear();
+    }
 }
 
-impl FakeSlack {
+/// The fake Slack server on 127.0.0.1; stopped when dropped. The control API (calls, failures, reset) is
+/// [`FakeServer`]'s.
+pub type FakeSlack = FakeServer<SlackState>;
+
+impl FakeServer<SlackState> {
     /// Starts a fake that accepts [`DEFAULT_SLACK_TOKEN`].
     pub fn start() -> Self {
         Self::start_with(DEFAULT_SLACK_TOKEN)
@@ -89,49 +106,17 @@ impl FakeSlack {
 
     /// Starts a fake that accepts `Authorization: Bearer <token>` only.
     pub fn start_with(token: &str) -> Self {
-        let state: Shared = Arc::new(Mutex::new(State {
+        Self::serve(SlackState {
             token: token.to_string(),
-            calls: Vec::new(),
-            plan: FailurePlan::default(),
+            journal: Journal::default(),
             messages: HashMap::new(),
             last_ts_micros: 0,
-        }));
-        let data = web::Data::new(state.clone());
-        let server = BackgroundServer::start("fake-slack", move |cfg: &mut web::ServiceConfig| {
-            cfg.app_data(data.clone())
-                .app_data(web::PayloadConfig::new(4 * 1024 * 1024))
-                .default_service(web::to(handle));
-        });
-        Self { state, server }
-    }
-
-    /// The base URL to use as `alert.slack.api_url`: `http://127.0.0.1:P`.
-    pub fn url(&self) -> String {
-        self.server.url()
-    }
-
-    pub fn port(&self) -> u16 {
-        self.server.port()
+        })
     }
 
     /// The token the fake accepts.
     pub fn token(&self) -> String {
         self.lock().token.clone()
-    }
-
-    /// Every call so far, in arrival order of their answers.
-    pub fn calls(&self) -> Vec<SlackCall> {
-        self.lock().calls.clone()
-    }
-
-    /// The calls that were refused for breaking the wire contract.
-    pub fn rejected(&self) -> Vec<SlackCall> {
-        self.lock()
-            .calls
-            .iter()
-            .filter(|c| c.outcome.is_rejected())
-            .cloned()
-            .collect()
     }
 
     /// Bodies of accepted `chat.postMessage` calls.
@@ -146,51 +131,25 @@ impl FakeSlack {
 
     /// Waits until at least `n` messages were posted successfully; false on timeout.
     pub async fn wait_for_posts(&self, n: usize, timeout: Duration) -> bool {
-        wait_until(timeout, || self.posts().len() >= n).await
+        poll_until(timeout, async || self.posts().len() >= n)
+            .await
+            .is_some()
     }
 
     /// Waits until at least `n` updates succeeded; false on timeout.
     pub async fn wait_for_updates(&self, n: usize, timeout: Duration) -> bool {
-        wait_until(timeout, || self.updates().len() >= n).await
-    }
-
-    /// Waits until at least `n` calls of any kind were answered; false on timeout.
-    pub async fn wait_for_calls(&self, n: usize, timeout: Duration) -> bool {
-        wait_until(timeout, || self.lock().calls.len() >= n).await
-    }
-
-    /// Fails the next `n` well-formed calls with `failure`.
-    pub fn fail_next(&self, n: usize, failure: Failure) {
-        self.lock().plan.fail_next(n, failure);
-    }
-
-    /// Fails every well-formed call with `failure` until [`clear_mode`](Self::clear_mode).
-    pub fn set_mode(&self, failure: Failure) {
-        self.lock().plan.set_mode(failure);
-    }
-
-    pub fn clear_mode(&self) {
-        self.lock().plan.clear_mode();
-    }
-
-    /// Forgets recorded calls, posted messages and programmed failures.
-    pub fn clear(&self) {
-        let mut st = self.lock();
-        st.calls.clear();
-        st.messages.clear();
-        st.plan.reset();
+        poll_until(timeout, async || self.updates().len() >= n)
+            .await
+            .is_some()
     }
 
     fn accepted_bodies(&self, method: &str) -> Vec<Value> {
         self.lock()
+            .journal
             .calls
             .iter()
             .filter(|c| c.method == method && c.outcome.is_accepted())
             .filter_map(|c| c.body.clone())
             .collect()
-    }
-
-    fn lock(&self) -> MutexGuard<'_, State> {
-        self.state.lock().unwrap_or_else(|p| p.into_inner())
     }
 }

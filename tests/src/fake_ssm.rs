@@ -6,19 +6,17 @@
 //! with its receive time, and can be told to fail with the service's own error shapes.
 
 use std::collections::BTreeMap;
-use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::{Duration, Instant, SystemTime};
 
 use actix_web::web;
 use serde_json::Value;
 
 use crate::call_outcome::CallOutcome;
-use crate::failure_plan::FailurePlan;
-use crate::http_server::BackgroundServer;
+use crate::fake_server::{FakeServer, FakeService, Journal, RecordedCall};
 use crate::sigv4::Verifier;
 use crate::ssm_handler::handle;
 use crate::ssm_requests::StartIncidentBody;
-use crate::wait::wait_until;
+use crate::wait::poll_until;
 
 pub use crate::ssm_failure::SsmFailure;
 
@@ -96,28 +94,49 @@ pub struct IncidentUpdate {
     pub received_at: Instant,
 }
 
-/// What the server thread and the test share.
+impl RecordedCall for SsmCall {
+    fn outcome(&self) -> &CallOutcome {
+        &self.outcome
+    }
+}
+
+/// The fake SSM Incidents account: what the server thread and the test share.
 #[derive(Debug)]
-pub(crate) struct State {
+pub struct SsmState {
     pub(crate) verifier: Verifier,
-    pub(crate) calls: Vec<SsmCall>,
+    pub(crate) journal: Journal<SsmCall, SsmFailure>,
     pub(crate) started: Vec<StartedIncident>,
     /// Per clientToken: the incident, and the first body's parameters to compare repeats with.
     pub(crate) tokens: BTreeMap<String, (TokenIncident, StartIncidentBody)>,
     pub(crate) updates: Vec<IncidentUpdate>,
-    pub(crate) plan: FailurePlan<SsmFailure>,
 }
 
-pub(crate) type Shared = Arc<Mutex<State>>;
+impl FakeService for SsmState {
+    type Call = SsmCall;
+    type Failure = SsmFailure;
 
-/// The fake SSM Incidents server on 127.0.0.1; stopped when dropped.
-#[derive(Debug)]
-pub struct FakeSsm {
-    state: Shared,
-    server: BackgroundServer,
+    const NAME: &'static str = "fake-ssm";
+
+    fn route() -> actix_web::Route {
+        web::to(handle)
+    }
+
+    fn journal(&mut self) -> &mut Journal<SsmCall, SsmFailure> {
+        &mut self.journal
+    }
+
+    fn forget(&mut self) {
+        self.started.clear();
+        self.tokens.clear();
+        self.updates.clear();
+    }
 }
 
-impl FakeSsm {
+/// The fake SSM Incidents server on 127.0.0.1; stopped when dropped. The control API (calls, failures,
+/// reset) is [`FakeServer`]'s.
+pub type FakeSsm = FakeServer<SsmState>;
+
+impl FakeServer<SsmState> {
     /// Starts a fake that accepts requests signed with [`DEFAULT_ACCESS_KEY`] / [`DEFAULT_SECRET_KEY`].
     pub fn start() -> Self {
         Self::start_with(DEFAULT_ACCESS_KEY, DEFAULT_SECRET_KEY)
@@ -125,34 +144,17 @@ impl FakeSsm {
 
     /// Starts a fake that accepts requests signed with these credentials only.
     pub fn start_with(access_key: &str, secret_key: &str) -> Self {
-        let state: Shared = Arc::new(Mutex::new(State {
+        Self::serve(SsmState {
             verifier: Verifier {
                 access_key: access_key.into(),
                 secret_key: secret_key.into(),
                 service: "ssm-incidents".into(),
             },
-            calls: Vec::new(),
+            journal: Journal::default(),
             started: Vec::new(),
             tokens: BTreeMap::new(),
             updates: Vec::new(),
-            plan: FailurePlan::default(),
-        }));
-        let data = web::Data::new(state.clone());
-        let server = BackgroundServer::start("fake-ssm", move |cfg: &mut web::ServiceConfig| {
-            cfg.app_data(data.clone())
-                .app_data(web::PayloadConfig::new(4 * 1024 * 1024))
-                .default_service(web::to(handle));
-        });
-        Self { state, server }
-    }
-
-    /// The endpoint URL for `AWS_ENDPOINT_URL_SSM_INCIDENTS`: `http://127.0.0.1:P`.
-    pub fn url(&self) -> String {
-        self.server.url()
-    }
-
-    pub fn port(&self) -> u16 {
-        self.server.port()
+        })
     }
 
     /// The credentials the fake verifies with, as (access key, secret key).
@@ -162,21 +164,6 @@ impl FakeSsm {
             st.verifier.access_key.clone(),
             st.verifier.secret_key.clone(),
         )
-    }
-
-    /// Every call so far, in the order they were answered.
-    pub fn calls(&self) -> Vec<SsmCall> {
-        self.lock().calls.clone()
-    }
-
-    /// Calls refused for breaking the wire contract (signature, content type, body).
-    pub fn rejected(&self) -> Vec<SsmCall> {
-        self.lock()
-            .calls
-            .iter()
-            .filter(|c| c.outcome.is_rejected())
-            .cloned()
-            .collect()
     }
 
     /// Accepted StartIncident calls, repeats of a token included.
@@ -205,43 +192,8 @@ impl FakeSsm {
 
     /// Waits until at least `n` StartIncident calls were accepted; false on timeout.
     pub async fn wait_for_started(&self, n: usize, timeout: Duration) -> bool {
-        wait_until(timeout, || self.lock().started.len() >= n).await
+        poll_until(timeout, async || self.lock().started.len() >= n)
+            .await
+            .is_some()
     }
-
-    /// Waits until at least `n` calls of any kind were answered; false on timeout.
-    pub async fn wait_for_calls(&self, n: usize, timeout: Duration) -> bool {
-        wait_until(timeout, || self.lock().calls.len() >= n).await
-    }
-
-    /// Fails the next `n` well-formed, correctly signed calls with `failure`.
-    pub fn fail_next(&self, n: usize, failure: SsmFailure) {
-        self.lock().plan.fail_next(n, failure);
-    }
-
-    /// Fails every well-formed call with `failure` until [`clear_mode`](Self::clear_mode).
-    pub fn set_mode(&self, failure: SsmFailure) {
-        self.lock().plan.set_mode(failure);
-    }
-
-    pub fn clear_mode(&self) {
-        self.lock().plan.clear_mode();
-    }
-
-    /// Forgets calls, incidents, tokens and programmed failures.
-    pub fn clear(&self) {
-        let mut st = self.lock();
-        st.calls.clear();
-        st.started.clear();
-        st.tokens.clear();
-        st.updates.clear();
-        st.plan.reset();
-    }
-
-    fn lock(&self) -> MutexGuard<'_, State> {
-        lock(&self.state)
-    }
-}
-
-pub(crate) fn lock(state: &Shared) -> MutexGuard<'_, State> {
-    state.lock().unwrap_or_else(|p| p.into_inner())
 }

@@ -12,26 +12,48 @@
 //!   `versus-worker` processes, with helpers to post alerts, read logs, kill and restart.
 //!
 //! Nothing here talks to any address but loopback.
+//!
+//! # Layout
+//!
+//! - Processes: [`redis_server`], [`process`] (a Versus binary), [`topology`] (a whole installation and
+//!   what it stores in Redis), [`alertmanager_server`] (the real Prometheus Alertmanager).
+//! - The fakes: [`fake_server`] (what every fake offers a test), [`fake_slack`] and [`fake_ssm`] with their
+//!   request handlers and wire checks, [`sigv4`] (AWS request signatures).
+//! - What tests send: [`alerts`] (free-form bodies, acks), [`alertmanager_webhook`] (Alertmanager's
+//!   notifications).
+//! - What tests read: [`slack_messages`] (what reached FakeSlack), [`probe_queue`] (runs of the queue's
+//!   own test jobs), [`timing`].
+//! - [`wait`]: waiting for what the processes do on their own time; [`turns`]: keeping heavy tests away
+//!   from each other and from the tests that measure timing.
 
+pub mod alertmanager_server;
+pub mod alertmanager_webhook;
 pub mod alerts;
 mod call_outcome;
 mod failure_plan;
+pub mod fake_server;
 pub mod fake_slack;
 pub mod fake_ssm;
 mod http_server;
 pub mod ports;
+pub mod probe_queue;
 pub mod process;
 pub mod redis_server;
 pub mod sigv4;
 mod sigv4_canonical;
 mod slack_handler;
+pub mod slack_messages;
 mod ssm_failure;
 mod ssm_handler;
 pub mod ssm_requests;
+pub mod timing;
 pub mod topology;
+pub mod turns;
 pub mod wait;
 
+pub use alertmanager_webhook::{Notification, NotifiedAlert};
 pub use call_outcome::CallOutcome;
+pub use fake_server::FakeServer;
 pub use fake_slack::{Failure, FakeSlack, SlackCall, DEFAULT_SLACK_TOKEN};
 pub use fake_ssm::{
     FakeSsm, IncidentUpdate, SsmCall, SsmFailure, StartedIncident, TokenIncident,
@@ -43,4 +65,4 @@ pub use process::{
 };
 pub use redis_server::{RedisOptions, RedisServer};
 pub use topology::{Role, Topology, TopologyBuilder};
-pub use wait::wait_until;
+pub use wait::{poll_until, wait_until};

@@ -7,11 +7,12 @@
 use std::fs::File;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, ExitStatus, Stdio};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use tempfile::TempDir;
 
 use crate::fake_ssm::{DEFAULT_ACCESS_KEY, DEFAULT_SECRET_KEY};
+use crate::wait::{poll_until, wait_until};
 
 /// The name of the API binary.
 pub const API_BIN: &str = "versus-api";
@@ -175,8 +176,12 @@ impl VersusProcess {
             .no_proxy()
             .build()
             .expect("reqwest client");
-        let deadline = Instant::now() + timeout;
-        loop {
+        let (name, log_path) = (self.name.clone(), self.log_path.clone());
+        let awaited = || {
+            let log = std::fs::read_to_string(&log_path).unwrap_or_default();
+            format!("{name} to answer 2xx on {url}; its log:\n{log}")
+        };
+        wait_until(timeout, awaited, async || {
             if let Some(status) = self.try_status() {
                 panic!(
                     "{} exited with {status} before {url} answered; its log:\n{}",
@@ -184,20 +189,13 @@ impl VersusProcess {
                     self.log_contents()
                 );
             }
-            let last = match client.get(url).send().await {
-                Ok(resp) if resp.status().is_success() => return,
-                Ok(resp) => format!("HTTP {}", resp.status()),
-                Err(e) => e.to_string(),
-            };
-            if Instant::now() >= deadline {
-                panic!(
-                    "{} did not answer 2xx on {url} within {timeout:?} (last: {last}); its log:\n{}",
-                    self.name,
-                    self.log_contents()
-                );
+            match client.get(url).send().await {
+                Ok(resp) if resp.status().is_success() => Ok(()),
+                Ok(resp) => Err(format!("HTTP {}", resp.status())),
+                Err(e) => Err(e.to_string()),
             }
-            tokio::time::sleep(Duration::from_millis(50)).await;
-        }
+        })
+        .await;
     }
 
     /// Sends SIGTERM (graceful shutdown).
@@ -226,16 +224,7 @@ impl VersusProcess {
 
     /// Waits up to `timeout` for the process to exit; `None` if it is still running.
     pub async fn wait_exit(&mut self, timeout: Duration) -> Option<ExitStatus> {
-        let deadline = Instant::now() + timeout;
-        loop {
-            if let Some(status) = self.try_status() {
-                return Some(status);
-            }
-            if Instant::now() >= deadline {
-                return None;
-            }
-            tokio::time::sleep(Duration::from_millis(20)).await;
-        }
+        poll_until(timeout, async || self.try_status()).await
     }
 }
 

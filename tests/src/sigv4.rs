@@ -309,5 +309,4 @@ pub fn parse_authorization(value: &str) -> Result<AuthorizationHeader, SigV4Erro
 }
 
 #[cfg(test)]
-#[path = "sigv4_vectors.rs"]
-mod vectors;
+mod tests;

@@ -8,7 +8,8 @@ use actix_web::{web, HttpRequest, HttpResponse};
 use serde_json::{json, Value};
 
 use crate::call_outcome::CallOutcome;
-use crate::fake_slack::{Failure, Shared, SlackCall};
+use crate::fake_server::{lock, Shared};
+use crate::fake_slack::{Failure, SlackCall, SlackState};
 
 /// The answer decided for one call, before it is recorded.
 struct Answer {
@@ -32,7 +33,7 @@ impl Answer {
 pub(crate) async fn handle(
     req: HttpRequest,
     body: web::Bytes,
-    state: web::Data<Shared>,
+    state: web::Data<Shared<SlackState>>,
 ) -> HttpResponse {
     let received_at = Instant::now();
     let received_at_system = SystemTime::now();
@@ -47,11 +48,7 @@ pub(crate) async fn handle(
     let raw_body = String::from_utf8_lossy(&body).into_owned();
     let parsed: Option<Value> = serde_json::from_slice(&body).ok();
 
-    let token = state
-        .lock()
-        .unwrap_or_else(|p| p.into_inner())
-        .token
-        .clone();
+    let token = lock(&state).token.clone();
     let checked = check_call(
         &req,
         &method,
@@ -64,7 +61,7 @@ pub(crate) async fn handle(
     let answer = match checked {
         Err(answer) => answer,
         Ok(()) => {
-            let failure = state.lock().unwrap_or_else(|p| p.into_inner()).plan.take();
+            let failure = lock(&state).journal.plan.take();
             match failure {
                 Some(Failure::Delay(d)) => {
                     tokio::time::sleep(d).await;
@@ -76,8 +73,8 @@ pub(crate) async fn handle(
         }
     };
 
-    let mut st = state.lock().unwrap_or_else(|p| p.into_inner());
-    st.calls.push(SlackCall {
+    let mut st = lock(&state);
+    st.journal.calls.push(SlackCall {
         method,
         body: parsed,
         raw_body,
@@ -218,8 +215,8 @@ fn inject(failure: Failure) -> Answer {
 }
 
 /// Posts or updates the message and builds Slack's success answer.
-fn succeed(state: &Shared, method: &str, body: &Value) -> Answer {
-    let mut st = state.lock().unwrap_or_else(|p| p.into_inner());
+fn succeed(state: &Shared<SlackState>, method: &str, body: &Value) -> Answer {
+    let mut st = lock(state);
     let channel = body["channel"].as_str().unwrap_or_default().to_string();
     let mut message = json!({"type": "message", "user": "U0VERSUSBOT", "bot_id": "B0VERSUSBOT"});
     for key in ["text", "blocks"] {

@@ -8,8 +8,9 @@ use actix_web::{web, HttpRequest, HttpResponse};
 use serde_json::{json, Value};
 
 use crate::call_outcome::CallOutcome;
+use crate::fake_server::{lock, Shared};
 use crate::fake_ssm::{
-    lock, IncidentUpdate, Shared, SsmCall, StartedIncident, TokenIncident, DEFAULT_ACCOUNT,
+    IncidentUpdate, SsmCall, SsmState, StartedIncident, TokenIncident, DEFAULT_ACCOUNT,
 };
 use crate::sigv4::{SigV4Error, SignableRequest, Verifier};
 use crate::ssm_failure::SsmFailure;
@@ -46,7 +47,7 @@ impl Answer {
 pub(crate) async fn handle(
     req: HttpRequest,
     body: web::Bytes,
-    state: web::Data<Shared>,
+    state: web::Data<Shared<SsmState>>,
 ) -> HttpResponse {
     let received_at = Instant::now();
     let received_at_system = SystemTime::now();
@@ -77,7 +78,7 @@ pub(crate) async fn handle(
     let answer = match checked {
         Err(answer) => answer,
         Ok(obj) => {
-            let failure = lock(&state).plan.take();
+            let failure = lock(&state).journal.plan.take();
             match failure {
                 Some(SsmFailure::Delay(d)) => {
                     tokio::time::sleep(d).await;
@@ -94,7 +95,7 @@ pub(crate) async fn handle(
         }
     };
 
-    lock(&state).calls.push(SsmCall {
+    lock(&state).journal.calls.push(SsmCall {
         operation: path.trim_start_matches('/').to_string(),
         method,
         path,
@@ -172,7 +173,7 @@ fn check_wire(
 
 /// Carries out a checked call.
 fn perform(
-    state: &Shared,
+    state: &Shared<SsmState>,
     path: &str,
     obj: serde_json::Map<String, Value>,
     received_at: Instant,

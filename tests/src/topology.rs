@@ -25,21 +25,24 @@
 //! ([`Topology::log`] returns every run's output). When a test panics, each process prints its log
 //! (see [`VersusProcess`]). Dropping the topology kills everything it started.
 
-use std::collections::HashMap;
+mod builder;
+mod records;
+mod requests;
+
 use std::path::{Path, PathBuf};
 use std::process::ExitStatus;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
-use redis::AsyncCommands;
-use serde_json::Value;
-use versus_shared::domain::incident::decode_fields;
-
-use crate::fake_slack::{FakeSlack, DEFAULT_SLACK_TOKEN};
+use crate::fake_slack::FakeSlack;
 use crate::fake_ssm::FakeSsm;
 use crate::ports::free_port;
-use crate::process::{aws_test_env, VersusProcess, API_BIN, WORKER_BIN};
-use crate::redis_server::{RedisOptions, RedisServer};
-use crate::wait::wait_until;
+use crate::process::{VersusProcess, API_BIN, WORKER_BIN};
+use crate::redis_server::RedisServer;
+use crate::wait::{poll_until, wait_until};
+
+pub use builder::TopologyBuilder;
+pub use records::Fields;
+pub use requests::read_answer;
 
 /// The configuration file every process is started with: the shipped `config/config.yaml`.
 pub const CONFIG_PATH: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../config/config.yaml");
@@ -54,6 +57,8 @@ pub const TEST_SLACK_CHANNEL: &str = "C0VERSUSTEST";
 pub const KEY_PREFIX: &str = "versus:";
 /// The line versus-worker logs once its job workers run.
 pub const WORKER_STARTED_LOG: &str = "versus-worker started";
+/// Long enough for anything the worker does on its own (posting, retrying a racing update once or twice).
+pub const SETTLE: Duration = Duration::from_secs(15);
 
 /// How long a process may take to become healthy.
 const START_TIMEOUT: Duration = Duration::from_secs(30);
@@ -72,162 +77,6 @@ impl Role {
             Role::Worker => WORKER_BIN,
         }
     }
-}
-
-/// Options of a [`Topology`]; see the module documentation for the defaults.
-#[derive(Debug, Clone)]
-pub struct TopologyBuilder {
-    apis: usize,
-    workers: usize,
-    env: Vec<(String, String)>,
-    redis: RedisOptions,
-    config: PathBuf,
-}
-
-impl Default for TopologyBuilder {
-    fn default() -> Self {
-        Self {
-            apis: 1,
-            workers: 1,
-            env: Vec::new(),
-            redis: RedisOptions::default(),
-            config: PathBuf::from(CONFIG_PATH),
-        }
-    }
-}
-
-impl TopologyBuilder {
-    /// How many `versus-api` processes (default 1). With 0, [`Topology::post_alert`] cannot be used.
-    pub fn apis(mut self, n: usize) -> Self {
-        self.apis = n;
-        self
-    }
-
-    /// How many `versus-worker` processes (default 1). With 0, jobs stay queued in Redis.
-    pub fn workers(mut self, n: usize) -> Self {
-        self.workers = n;
-        self
-    }
-
-    /// Sets an environment variable for every process, after (and over) the defaults.
-    pub fn env(mut self, key: impl Into<String>, value: impl Into<String>) -> Self {
-        self.env.push((key.into(), value.into()));
-        self
-    }
-
-    /// `ONCALL_ENABLE=true`: alerts page unless the request says `oncall_enable=false`.
-    pub fn oncall_enabled(self) -> Self {
-        self.env("ONCALL_ENABLE", "true")
-    }
-
-    /// `ONCALL_INITIALIZED_ONLY=true`: on-call is ready, but only `?oncall_enable=true` pages.
-    pub fn oncall_initialized_only(self) -> Self {
-        self.env("ONCALL_INITIALIZED_ONLY", "true")
-    }
-
-    /// `SLACK_ENABLE=false`: the worker prints notifications to its log instead.
-    pub fn slack_disabled(self) -> Self {
-        self.env("SLACK_ENABLE", "false")
-    }
-
-    /// Options of the private redis-server (AOF on by default).
-    pub fn redis_options(mut self, opts: RedisOptions) -> Self {
-        self.redis = opts;
-        self
-    }
-
-    /// Another configuration file instead of [`CONFIG_PATH`] (give an absolute path; a relative
-    /// `alert.slack.template_path` in it is looked up beside it and in its ancestors).
-    pub fn config(mut self, path: impl Into<PathBuf>) -> Self {
-        self.config = path.into();
-        self
-    }
-
-    /// Starts Redis, the fakes and the processes, and waits until every process is healthy.
-    ///
-    /// Panics (with the logs of the processes) if one exits or is not healthy within 30 s.
-    pub async fn start(self) -> Topology {
-        let redis = RedisServer::start_with(self.redis);
-        let slack = FakeSlack::start();
-        let ssm = FakeSsm::start();
-        let api_ports: Vec<u16> = (0..self.apis).map(|_| free_port()).collect();
-        let worker_ports: Vec<u16> = (0..self.workers).map(|_| free_port()).collect();
-        let public_port = api_ports.first().copied().unwrap_or_else(free_port);
-
-        let mut env: Vec<(String, String)> = [
-            ("VERSUS_HOST", "127.0.0.1".to_string()),
-            (
-                "VERSUS_PUBLIC_HOST",
-                format!("http://127.0.0.1:{public_port}"),
-            ),
-            ("VERSUS_LOG_FORMAT", "text".into()),
-            ("NO_COLOR", "1".into()),
-            ("RUST_LOG", "info".into()),
-            ("SLACK_ENABLE", "true".into()),
-            ("SLACK_TOKEN", DEFAULT_SLACK_TOKEN.into()),
-            ("SLACK_CHANNEL_ID", TEST_SLACK_CHANNEL.into()),
-            ("SLACK_API_URL", slack.url()),
-            ("SLACK_SIGNING_SECRET", String::new()),
-            ("ONCALL_ENABLE", "false".into()),
-            ("ONCALL_INITIALIZED_ONLY", "false".into()),
-            ("VERSUS_ACK_SECRET", TEST_ACK_SECRET.into()),
-            (
-                "AWS_INCIDENT_MANAGER_RESPONSE_PLAN_ARN",
-                TEST_RESPONSE_PLAN_ARN.into(),
-            ),
-            ("REDIS_HOST", "127.0.0.1".into()),
-            ("REDIS_PORT", redis.port().to_string()),
-            ("REDIS_PASSWORD", redis_password(&redis)),
-        ]
-        .into_iter()
-        .map(|(k, v)| (k.to_string(), v))
-        .collect();
-        env.extend(aws_test_env(&ssm.url()));
-        env.extend(self.env);
-
-        let http = reqwest::Client::builder()
-            .no_proxy()
-            .timeout(Duration::from_secs(30))
-            .build()
-            .expect("reqwest client");
-        let node = |port| Node {
-            port,
-            process: None,
-            earlier_logs: String::new(),
-        };
-        let mut topology = Topology {
-            apis: api_ports.iter().map(|p| node(*p)).collect(),
-            workers: worker_ports.iter().map(|p| node(*p)).collect(),
-            env,
-            config: self.config,
-            public_port,
-            http,
-            redis,
-            slack,
-            ssm,
-        };
-        // Spawn everything first, then wait, so the processes start in parallel.
-        for role in [Role::Api, Role::Worker] {
-            for i in 0..topology.nodes(role).len() {
-                topology.spawn_node(role, i);
-            }
-        }
-        for role in [Role::Api, Role::Worker] {
-            for i in 0..topology.nodes(role).len() {
-                topology.wait_healthy(role, i).await;
-            }
-        }
-        topology
-    }
-}
-
-fn redis_password(redis: &RedisServer) -> String {
-    // RedisServer::url() is redis://:PASSWORD@host:port/ when a password is set.
-    let url = redis.url();
-    url.strip_prefix("redis://:")
-        .and_then(|rest| rest.split_once('@'))
-        .map(|(pw, _)| pw.to_string())
-        .unwrap_or_default()
 }
 
 /// One process slot: its port and its current process.
@@ -353,15 +202,17 @@ impl Topology {
             .unwrap_or_else(|| panic!("{role:?} {i} is not running"));
         process.wait_http_ok(&url, START_TIMEOUT).await;
         if role == Role::Worker {
-            let started = wait_until(START_TIMEOUT, || {
+            let process = &*process;
+            let awaited = || {
+                format!(
+                    "worker {i} to log {WORKER_STARTED_LOG:?} (it answered /healthz); its log:\n{}",
+                    process.log_contents()
+                )
+            };
+            wait_until(START_TIMEOUT, awaited, async || {
                 process.log_contents().contains(WORKER_STARTED_LOG)
             })
             .await;
-            assert!(
-                started,
-                "worker {i} answered /healthz but never logged {WORKER_STARTED_LOG:?}; its log:\n{}",
-                process.log_contents()
-            );
         }
     }
 
@@ -377,63 +228,6 @@ impl Topology {
     /// `http://127.0.0.1:P` of worker `i`'s health and metrics server.
     pub fn worker_url(&self, i: usize) -> String {
         self.url_of(Role::Worker, i)
-    }
-
-    /// An HTTP client for the test's own requests (no proxy, 30 s timeout).
-    pub fn http(&self) -> &reqwest::Client {
-        &self.http
-    }
-
-    /// `POST /api/incidents?{query}` on API 0 with `body` as JSON; returns the status and the answer
-    /// (a JSON string holding the text when the answer is not JSON). `query` may be empty.
-    pub async fn post_alert(&self, query: &str, body: &Value) -> (u16, Value) {
-        self.post_alert_to(0, query, body).await
-    }
-
-    /// [`post_alert`](Self::post_alert) on API `i`.
-    pub async fn post_alert_to(&self, i: usize, query: &str, body: &Value) -> (u16, Value) {
-        let response = self
-            .post_raw_to(
-                i,
-                query,
-                Some("application/json"),
-                serde_json::to_vec(body).expect("a JSON value serialises"),
-            )
-            .await;
-        read_answer(response).await
-    }
-
-    /// `POST /api/incidents?{query}` on API 0 with raw bytes and an optional Content-Type.
-    pub async fn post_raw(
-        &self,
-        query: &str,
-        content_type: Option<&str>,
-        body: impl Into<reqwest::Body>,
-    ) -> reqwest::Response {
-        self.post_raw_to(0, query, content_type, body).await
-    }
-
-    /// [`post_raw`](Self::post_raw) on API `i`.
-    pub async fn post_raw_to(
-        &self,
-        i: usize,
-        query: &str,
-        content_type: Option<&str>,
-        body: impl Into<reqwest::Body>,
-    ) -> reqwest::Response {
-        let mut url = format!("{}/api/incidents", self.api_url(i));
-        if !query.is_empty() {
-            url.push('?');
-            url.push_str(query.trim_start_matches('?'));
-        }
-        let mut request = self.http.post(&url).body(body);
-        if let Some(ct) = content_type {
-            request = request.header("Content-Type", ct);
-        }
-        request
-            .send()
-            .await
-            .unwrap_or_else(|e| panic!("POST {url} failed: {e}"))
     }
 
     /// The running process in slot `i` of `role`; panics if it was killed and not started again.
@@ -480,7 +274,9 @@ impl Topology {
         needle: &str,
         timeout: Duration,
     ) -> bool {
-        wait_until(timeout, || self.log(role, i).contains(needle)).await
+        poll_until(timeout, async || self.log(role, i).contains(needle))
+            .await
+            .is_some()
     }
 
     /// SIGKILLs slot `i` of `role` (a crash) and reaps it; its log is kept. No-op if not running.
@@ -525,84 +321,4 @@ impl Topology {
         self.kill(role, i).await;
         self.start_again(role, i).await;
     }
-
-    /// A new multiplexed connection to the topology's Redis.
-    pub async fn redis_conn(&self) -> redis::aio::MultiplexedConnection {
-        self.redis.conn().await
-    }
-
-    /// `KEY_PREFIX` + `rest`, e.g. `key("queue:notify:dead")`.
-    pub fn key(&self, rest: &str) -> String {
-        format!("{KEY_PREFIX}{rest}")
-    }
-
-    /// The incident hash `versus:incident:{id}` (empty when there is none).
-    pub async fn incident(&self, id: &str) -> HashMap<String, String> {
-        let mut conn = self.redis_conn().await;
-        let raw: HashMap<String, Vec<u8>> = conn
-            .hgetall(self.key(&format!("incident:{id}")))
-            .await
-            .unwrap_or_else(|e| panic!("HGETALL of incident {id} failed: {e}"));
-        decode_fields(raw)
-    }
-
-    /// Waits until field `field` of incident `id` satisfies `check`; returns the last hash seen and
-    /// whether it did.
-    pub async fn wait_incident(
-        &self,
-        id: &str,
-        timeout: Duration,
-        check: impl Fn(&HashMap<String, String>) -> bool,
-    ) -> (bool, HashMap<String, String>) {
-        let deadline = Instant::now() + timeout;
-        loop {
-            let fields = self.incident(id).await;
-            if check(&fields) {
-                return (true, fields);
-            }
-            if Instant::now() >= deadline {
-                return (false, fields);
-            }
-            tokio::time::sleep(Duration::from_millis(20)).await;
-        }
-    }
-
-    /// Job ids in the dead-letter set of `queue` (`notify`, `escalate`, `slack_update`, ...).
-    pub async fn dead_letters(&self, queue: &str) -> Vec<String> {
-        let mut conn = self.redis_conn().await;
-        conn.zrange(self.key(&format!("queue:{queue}:dead")), 0, -1)
-            .await
-            .unwrap_or_else(|e| panic!("ZRANGE of the {queue} dead letters failed: {e}"))
-    }
-
-    /// Waits until job `id` is in the dead-letter set of `queue`; false on timeout. (The worker logs
-    /// "dead-lettered" just before it writes to Redis, so wait for Redis, not the log line.)
-    pub async fn wait_dead_letter(&self, queue: &str, id: &str, timeout: Duration) -> bool {
-        let deadline = Instant::now() + timeout;
-        loop {
-            if self.dead_letters(queue).await.iter().any(|d| d == id) {
-                return true;
-            }
-            if Instant::now() >= deadline {
-                return false;
-            }
-            tokio::time::sleep(Duration::from_millis(20)).await;
-        }
-    }
-
-    /// The job hash `versus:queue:{queue}:job:{id}` (empty when there is none).
-    pub async fn job(&self, queue: &str, id: &str) -> HashMap<String, String> {
-        let mut conn = self.redis_conn().await;
-        conn.hgetall(self.key(&format!("queue:{queue}:job:{id}")))
-            .await
-            .unwrap_or_else(|e| panic!("HGETALL of {queue} job {id} failed: {e}"))
-    }
-}
-
-/// Reads an answer as (status, JSON); text that is not JSON becomes a JSON string.
-pub async fn read_answer(response: reqwest::Response) -> (u16, Value) {
-    let status = response.status().as_u16();
-    let text = response.text().await.unwrap_or_default();
-    let value = serde_json::from_str(&text).unwrap_or(Value::String(text));
-    (status, value)
 }

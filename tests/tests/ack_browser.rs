@@ -1,4 +1,4 @@
-//! Issue 4, the ack page in a real browser: headless Chromium (Debian's `chromium`, driven through
+//! The ack page in a real browser: headless Chromium (Debian's `chromium`, driven through
 //! Debian's `chromedriver` with fantoccini) opens the ack link of an incident posted to the real
 //! `versus-api`, sees the alert, presses Acknowledge and sees the confirmation; the real
 //! `versus-worker` then does not page for it, while a control incident that nobody acknowledged is
@@ -24,7 +24,8 @@ use std::time::{Duration, Instant};
 use fantoccini::{Client, ClientBuilder, Locator};
 use futures::FutureExt;
 use serde_json::{json, Value};
-use versus_tests::{free_port, Topology};
+use versus_tests::alerts::{created, id_of};
+use versus_tests::{free_port, wait_until, Topology};
 
 /// Six seconds: long enough for the browser to acknowledge, short enough to wait for.
 const WAIT_MINUTES: &str = "0.1";
@@ -208,31 +209,37 @@ async fn acknowledge_in_browser(browser: &Client, topo: &Topology, artifacts: &P
     let control_token = format!("versus-{control_id}");
     let acked_token = format!("versus-{acked_id}");
     let deadline = due_at + Duration::from_secs(15);
-    let paged =
-        versus_tests::wait_until(deadline.saturating_duration_since(Instant::now()), || {
+    wait_until(
+        deadline.saturating_duration_since(Instant::now()),
+        || {
+            format!(
+                "the control incident {control_id} to be paged; worker log:\n{}",
+                topo.worker_log(0)
+            )
+        },
+        async || {
             topo.ssm
                 .started()
                 .iter()
                 .any(|s| s.client_token == control_token)
-        })
-        .await;
-    assert!(
-        paged,
-        "the control incident {control_id} was never paged; worker log:\n{}",
-        topo.worker_log(0)
-    );
-    let suppressed =
-        versus_tests::wait_until(deadline.saturating_duration_since(Instant::now()), || {
+        },
+    )
+    .await;
+    wait_until(
+        deadline.saturating_duration_since(Instant::now()),
+        || {
+            format!(
+                "the escalate job of the acknowledged incident {acked_id} to run ({SUPPRESSED_BY_ACK_LOG:?}); worker log:\n{}",
+                topo.worker_log(0)
+            )
+        },
+        async || {
             topo.worker_log(0)
                 .lines()
                 .any(|l| l.contains(&acked_id) && l.contains(SUPPRESSED_BY_ACK_LOG))
-        })
-        .await;
-    assert!(
-        suppressed,
-        "the escalate job of the acknowledged incident {acked_id} never ran (no {SUPPRESSED_BY_ACK_LOG:?}); worker log:\n{}",
-        topo.worker_log(0)
-    );
+        },
+    )
+    .await;
     assert!(Instant::now() > due_at);
     let calls_for_acked: Vec<String> = topo
         .ssm
@@ -263,20 +270,6 @@ async fn acknowledge_in_browser(browser: &Client, topo: &Topology, artifacts: &P
         Some("escalated"),
         "{control_final:?}"
     );
-}
-
-/// Posts `body` and insists on `201`; returns the answer.
-async fn created(topo: &Topology, query: &str, body: &Value) -> Value {
-    let (status, answer) = topo.post_alert(query, body).await;
-    assert_eq!(status, 201, "POST ?{query} answered {status}: {answer}");
-    answer
-}
-
-fn id_of(answer: &Value) -> String {
-    answer["id"]
-        .as_str()
-        .unwrap_or_else(|| panic!("no id in {answer}"))
-        .to_string()
 }
 
 /// A free-form alert for `service`; returns it, the title and the summary the ack page must show.
@@ -410,27 +403,29 @@ impl ChromeDriver {
             .build()
             .expect("reqwest client");
         let status_url = format!("{}/status", self.url);
-        let deadline = Instant::now() + Duration::from_secs(20);
-        loop {
+        let log = self.log.clone();
+        let awaited = || {
+            format!(
+                "chromedriver to become ready on {status_url}; its log:\n{}",
+                tail_of(&log, 4000)
+            )
+        };
+        wait_until(Duration::from_secs(20), awaited, async || {
             if let Ok(Some(status)) = self.child.try_wait() {
                 panic!(
                     "chromedriver exited with {status} before it was ready; its log:\n{}",
                     self.log_tail(4000)
                 );
             }
-            if let Ok(response) = http.get(&status_url).send().await {
-                let status: Value = response.json().await.unwrap_or_default();
-                if status["value"]["ready"] == true {
-                    return;
+            match http.get(&status_url).send().await {
+                Ok(response) => {
+                    let status: Value = response.json().await.unwrap_or_default();
+                    status["value"]["ready"] == true
                 }
+                Err(_) => false,
             }
-            assert!(
-                Instant::now() < deadline,
-                "chromedriver did not become ready on {status_url}; its log:\n{}",
-                self.log_tail(4000)
-            );
-            tokio::time::sleep(Duration::from_millis(50)).await;
-        }
+        })
+        .await;
     }
 
     /// A new session in headless Chromium with a fresh profile.
@@ -461,12 +456,7 @@ impl ChromeDriver {
     }
 
     fn log_tail(&self, bytes: usize) -> String {
-        let log = std::fs::read_to_string(&self.log).unwrap_or_default();
-        let start = log.len().saturating_sub(bytes);
-        let start = (start..log.len())
-            .find(|i| log.is_char_boundary(*i))
-            .unwrap_or(log.len());
-        log[start..].to_string()
+        tail_of(&self.log, bytes)
     }
 }
 
@@ -540,4 +530,14 @@ impl Drop for Artifacts {
             }
         }
     }
+}
+
+/// The last `bytes` (at most) of the file at `path`.
+fn tail_of(path: &Path, bytes: usize) -> String {
+    let log = std::fs::read_to_string(path).unwrap_or_default();
+    let start = log.len().saturating_sub(bytes);
+    let start = (start..log.len())
+        .find(|i| log.is_char_boundary(*i))
+        .unwrap_or(log.len());
+    log[start..].to_string()
 }

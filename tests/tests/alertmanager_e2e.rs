@@ -1,4 +1,4 @@
-//! Issue 10: Versus end to end behind the real Prometheus Alertmanager, with the routing of the product
+//! Versus end to end behind the real Prometheus Alertmanager, with the routing of the product
 //! documentation (`config/examples/alertmanager-*.yml`).
 //!
 //! Each test starts a Versus installation (Redis, FakeSlack, FakeSsm, real `versus-api` and `versus-worker`;
@@ -11,17 +11,18 @@
 //! Needs `alertmanager` (or Debian's `prometheus-alertmanager`) and `amtool`: run
 //! `scripts/install-alertmanager.sh`. Without them every test fails and says so.
 
-mod alertmanager_support;
-
 use std::collections::HashMap;
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::Duration;
 
-use alertmanager_support::*;
 use redis::AsyncCommands;
 use serde_json::Value;
 use versus_shared::domain::incident::{AckChannel, Incident, IncidentState};
+use versus_tests::alertmanager_server::*;
+use versus_tests::alertmanager_webhook::{labels, Notification, NotifiedAlert};
+use versus_tests::slack_messages::{buttons, posts_mentioning};
+use versus_tests::timing::{ms_of, now_ms, sleep_until_ms};
 use versus_tests::topology::{KEY_PREFIX, TEST_RESPONSE_PLAN_ARN};
-use versus_tests::{wait_until, Topology};
+use versus_tests::{poll_until, wait_until, Topology};
 
 const BASIC: &str = "alertmanager-basic.yml";
 const INITIALIZED_ONLY: &str = "alertmanager-initialized-only.yml";
@@ -100,23 +101,16 @@ impl Setup {
 
     /// Accepted `chat.postMessage` bodies that mention `alertname`, in order.
     fn posts_of(&self, alertname: &str) -> Vec<Value> {
-        self.topo
-            .slack
-            .posts()
-            .into_iter()
-            .filter(|p| p.to_string().contains(alertname))
-            .collect()
+        posts_mentioning(&self.topo.slack, alertname)
     }
 
     /// Waits for the Slack message of `alertname`.
     async fn wait_post(&self, alertname: &str) -> Value {
-        let found = wait_until(TO_SLACK, || !self.posts_of(alertname).is_empty()).await;
-        assert!(
-            found,
-            "no Slack message for {alertname} within {TO_SLACK:?}\n{}",
-            self.context()
-        );
-        self.posts_of(alertname).remove(0)
+        let awaited = || format!("a Slack message for {alertname}\n{}", self.context());
+        wait_until(TO_SLACK, awaited, async || {
+            self.posts_of(alertname).into_iter().next()
+        })
+        .await
     }
 
     /// Every incident whose title mentions `alertname`, oldest first.
@@ -210,7 +204,7 @@ impl Setup {
         incidents: usize,
     ) {
         let timeout = Duration::from_secs(25);
-        wait_until(timeout, || self.notifications(incident) >= n).await;
+        poll_until(timeout, async || self.notifications(incident) >= n).await;
         let found = self.incidents_of(alertname).await;
         assert_eq!(
             found.len(),
@@ -261,20 +255,20 @@ impl Setup {
             incident.title
         );
         let incident = Incident::from_hash(fields).expect("an incident");
-        let find = || {
+        let awaited = || {
+            format!(
+                "a chat.update of {} mentioning {needle:?}; updates: {:#?}\n{}",
+                incident.title,
+                self.updates_of(&incident),
+                self.context()
+            )
+        };
+        wait_until(Duration::from_secs(10), awaited, async || {
             self.updates_of(&incident)
                 .into_iter()
                 .find(|u| u.to_string().contains(needle))
-        };
-        let ok = wait_until(Duration::from_secs(10), || find().is_some()).await;
-        assert!(
-            ok,
-            "no chat.update of {} mentions {needle:?}; updates: {:#?}\n{}",
-            incident.title,
-            self.updates_of(&incident),
-            self.context()
-        );
-        find().expect("found")
+        })
+        .await
     }
 
     /// StartIncident calls (repeats included) whose title mentions `alertname`.
@@ -292,13 +286,11 @@ impl Setup {
         let name = incident.title.clone();
         let due = incident.due_ms.expect("an on-call incident has a due time");
         let timeout = Duration::from_millis((due - now_ms()).max(0) as u64 + 10_000);
-        let ok = wait_until(timeout, || !self.pages_by_token(incident).is_empty()).await;
-        assert!(
-            ok,
-            "{name} was not paged within {timeout:?}\n{}",
-            self.context()
-        );
-        let page = self.pages_by_token(incident).remove(0);
+        let awaited = || format!("{name} to be paged\n{}", self.context());
+        let page = wait_until(timeout, awaited, async || {
+            self.pages_by_token(incident).into_iter().next()
+        })
+        .await;
         let at = ms_of(page.received_at_system);
         assert!(
             at >= due,
@@ -372,34 +364,10 @@ fn tail(text: &str) -> String {
     lines[lines.len().saturating_sub(60)..].join("\n")
 }
 
-fn now_ms() -> i64 {
-    ms_of(SystemTime::now())
-}
-
-fn ms_of(t: SystemTime) -> i64 {
-    t.duration_since(UNIX_EPOCH)
-        .expect("after 1970")
-        .as_millis() as i64
-}
-
-/// Sleeps until `ms` (Unix milliseconds) has passed.
-async fn sleep_until_ms(ms: i64) {
-    let left = ms - now_ms();
-    if left > 0 {
-        tokio::time::sleep(Duration::from_millis(left as u64)).await;
-    }
-}
-
 /// The URL of the message's link button (the ack link), from its Block Kit blocks.
 fn ack_link(post: &Value) -> Option<String> {
-    let mut blocks: Vec<Value> = post["blocks"].as_array().cloned().unwrap_or_default();
-    for attachment in post["attachments"].as_array().into_iter().flatten() {
-        blocks.extend(attachment["blocks"].as_array().cloned().unwrap_or_default());
-    }
-    blocks
+    buttons(post)
         .iter()
-        .filter(|b| b["type"] == "actions")
-        .flat_map(|b| b["elements"].as_array().cloned().unwrap_or_default())
         .find_map(|e| e["url"].as_str().map(str::to_string))
 }
 
@@ -742,8 +710,12 @@ async fn resolving_a_critical_alert_cancels_its_pending_page_and_the_next_firing
         ..critical.clone()
     };
     s.am.fire(&[&again]).await;
-    let ok = wait_until(TO_SLACK, || s.posts_of("QueueBacklog").len() >= 2).await;
-    assert!(ok, "the second firing was not posted\n{}", s.context());
+    wait_until(
+        TO_SLACK,
+        || format!("the second firing to be posted\n{}", s.context()),
+        async || s.posts_of("QueueBacklog").len() >= 2,
+    )
+    .await;
     let incidents = s.incidents_of("QueueBacklog").await;
     assert_eq!(incidents.len(), 2, "{incidents:#?}");
     let second = &incidents[1];
@@ -1001,12 +973,12 @@ async fn with_the_guides_send_resolved_false_a_group_that_fires_again_is_a_new_i
     s.am.fire(&[&urgent_again, &critical_again]).await;
 
     for name in ["DatabaseDown", "CheckoutErrors"] {
-        let ok = wait_until(TO_SLACK, || s.posts_of(name).len() >= 2).await;
-        assert!(
-            ok,
-            "the second firing of {name} was not posted\n{}",
-            s.context()
-        );
+        wait_until(
+            TO_SLACK,
+            || format!("the second firing of {name} to be posted\n{}", s.context()),
+            async || s.posts_of(name).len() >= 2,
+        )
+        .await;
     }
     let urgent_incidents = s.incidents_of("DatabaseDown").await;
     let critical_incidents = s.incidents_of("CheckoutErrors").await;
@@ -1049,27 +1021,31 @@ async fn with_the_guides_send_resolved_false_a_group_that_fires_again_is_a_new_i
 
 /// An Alertmanager v4 notification of group `GroupTurnover` whose alerts are (fingerprint, startsAt, status).
 fn notification(alerts: &[(&str, &str, &str)]) -> Value {
-    let status = if alerts.iter().any(|(_, _, s)| *s == "firing") {
-        "firing"
-    } else {
-        "resolved"
-    };
-    serde_json::json!({
-        "version": "4",
-        "receiver": "versus-with-ack",
-        "groupKey": "{}/{severity=\"critical\"}:{alertname=\"GroupTurnover\"}",
-        "status": status,
-        "groupLabels": {"alertname": "GroupTurnover"},
-        "commonLabels": {"alertname": "GroupTurnover", "severity": "critical"},
-        "alerts": alerts.iter().map(|(fp, starts, s)| serde_json::json!({
-            "status": s,
-            "labels": {"alertname": "GroupTurnover", "severity": "critical", "instance": fp},
-            "annotations": {"summary": "turnover"},
-            "startsAt": starts,
-            "endsAt": if *s == "resolved" { "2026-01-01T00:30:00Z" } else { "0001-01-01T00:00:00Z" },
-            "fingerprint": fp,
-        })).collect::<Vec<_>>(),
-    })
+    let group = Notification::group(
+        "versus-with-ack",
+        "{}/{severity=\"critical\"}:{alertname=\"GroupTurnover\"}",
+        &[("alertname", "GroupTurnover")],
+    )
+    .common_labels(&[("alertname", "GroupTurnover"), ("severity", "critical")]);
+    alerts
+        .iter()
+        .fold(group, |group, (fp, starts, status)| {
+            let alert = NotifiedAlert::firing(
+                labels(&[
+                    ("alertname", "GroupTurnover"),
+                    ("severity", "critical"),
+                    ("instance", fp),
+                ]),
+                starts,
+                fp,
+            )
+            .annotations(&[("summary", "turnover")]);
+            group.alert(match *status {
+                "resolved" => alert.resolved_at("2026-01-01T00:30:00Z"),
+                _ => alert,
+            })
+        })
+        .to_json()
 }
 
 #[tokio::test]
@@ -1143,12 +1119,20 @@ async fn a_firing_notification_that_names_none_of_the_open_incidents_alerts_is_a
         stale_ts,
         fresh.slack_message.as_ref().map(|m| m.ts.as_str())
     );
-    let edited = wait_until(Duration::from_secs(10), || {
-        topo.slack.updates().iter().any(|u| {
-            Some(u["ts"].as_str().unwrap_or_default()) == stale_ts
-                && u.to_string().contains("Resolved")
-        })
-    })
+    wait_until(
+        Duration::from_secs(10),
+        || {
+            format!(
+                "the stale message to be edited; updates: {:#?}",
+                topo.slack.updates()
+            )
+        },
+        async || {
+            topo.slack.updates().iter().any(|u| {
+                Some(u["ts"].as_str().unwrap_or_default()) == stale_ts
+                    && u.to_string().contains("Resolved")
+            })
+        },
+    )
     .await;
-    assert!(edited, "{:#?}", topo.slack.updates());
 }

@@ -8,7 +8,7 @@ use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 use tokio::sync::watch;
 use versus_tests::topology::{Role, KEY_PREFIX};
-use versus_tests::{Failure, Topology};
+use versus_tests::{wait_until, Failure, Topology};
 
 use super::scenario::{alertmanager, find_marker, marker};
 
@@ -58,11 +58,12 @@ async fn sigterm_to_a_worker_finishes_in_flight_jobs_and_hands_back_the_rest() {
         assert_eq!(status, 201, "{answer}");
         ids.push(answer["id"].as_str().expect("id").to_string());
     }
-    let deadline = Instant::now() + Duration::from_secs(10);
-    while queue_len(&topo, "notify", "inflight").await < 4 {
-        assert!(Instant::now() < deadline, "the worker never took 4 jobs");
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
+    wait_until(
+        Duration::from_secs(10),
+        "the worker to take 4 jobs",
+        async || queue_len(&topo, "notify", "inflight").await >= 4,
+    )
+    .await;
     tokio::time::sleep(Duration::from_millis(300)).await; // the posts are at Slack now
 
     let signalled = Instant::now();
@@ -149,11 +150,12 @@ async fn sigterm_to_a_worker_whose_jobs_outlast_the_grace_period_hands_them_back
         assert_eq!(status, 201, "{answer}");
         ids.push(answer["id"].as_str().expect("id").to_string());
     }
-    let deadline = Instant::now() + Duration::from_secs(10);
-    while queue_len(&topo, "notify", "inflight").await < 4 {
-        assert!(Instant::now() < deadline, "the worker never took 4 jobs");
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
+    wait_until(
+        Duration::from_secs(10),
+        "the worker to take 4 jobs",
+        async || queue_len(&topo, "notify", "inflight").await >= 4,
+    )
+    .await;
     tokio::time::sleep(Duration::from_millis(300)).await;
     let signalled = Instant::now();
     let status = topo

@@ -5,10 +5,11 @@
 
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+use std::time::{Duration, Instant};
 
 use serde_json::Value;
 use tokio::sync::Semaphore;
+use versus_tests::timing::now_ms;
 
 use super::scenario::{alertmanager, Kind, Planned};
 
@@ -18,13 +19,6 @@ const GIVE_UP: Duration = Duration::from_secs(120);
 const MAX_PAUSE: Duration = Duration::from_secs(1);
 /// Incidents whose requests run at once.
 const MAX_IN_FLIGHT: usize = 96;
-
-pub fn now_ms() -> i64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .expect("clock after 1970")
-        .as_millis() as i64
-}
 
 /// What the APIs answered, over the whole run.
 #[derive(Debug, Default)]

@@ -2,7 +2,8 @@
 //! acknowledged, on-call resolved, some re-sent), each one an Alertmanager webhook with its own group
 //! and a unique marker that the Slack message shows, so the check can find each incident's post.
 
-use serde_json::{json, Value};
+use serde_json::Value;
+use versus_tests::alertmanager_webhook::{self, Notification, NotifiedAlert};
 
 /// A small, seedable generator (SplitMix64): the same seed replays the same plan and fault moments.
 #[derive(Debug, Clone)]
@@ -142,33 +143,37 @@ pub fn find_marker(text: &str) -> Option<usize> {
 /// An Alertmanager v4 webhook for the group of `marker`. `variant` changes an annotation only (a
 /// re-send with news that does not change which alerts fire).
 pub fn alertmanager(marker: &str, resolved: bool, variant: u32) -> Value {
-    let status = if resolved { "resolved" } else { "firing" };
-    let labels = json!({
-        "alertname": "FaultDrill", "instance": marker, "severity": "critical", "system": "faults",
-    });
-    json!({
-        "version": "4",
-        "groupKey": format!("{{}}:{{alertname=\"FaultDrill\",instance=\"{marker}\"}}"),
-        "truncatedAlerts": 0,
-        "status": status,
-        "receiver": "versus-faults",
-        "groupLabels": {"alertname": "FaultDrill", "instance": marker},
-        "commonLabels": labels,
-        "commonAnnotations": {},
-        "externalURL": "http://127.0.0.1:9093",
-        "alerts": [{
-            "status": status,
-            "labels": labels,
-            "annotations": {
-                "description": format!("fault drill {marker}, send {variant}"),
-                "summary": format!("fault drill {marker}"),
-            },
-            "startsAt": "2026-11-21T10:00:00Z",
-            "endsAt": if resolved { "2026-11-21T10:05:00Z" } else { "0001-01-01T00:00:00Z" },
-            "generatorURL": "http://127.0.0.1:9090/graph",
-            "fingerprint": format!("fp{marker}"),
-        }],
-    })
+    let labels = [
+        ("alertname", "FaultDrill"),
+        ("instance", marker),
+        ("severity", "critical"),
+        ("system", "faults"),
+    ];
+    let description = format!("fault drill {marker}, send {variant}");
+    let summary = format!("fault drill {marker}");
+    let alert = NotifiedAlert::firing(
+        alertmanager_webhook::labels(&labels),
+        "2026-11-21T10:00:00Z",
+        &format!("fp{marker}"),
+    )
+    .annotations(&[("description", &description), ("summary", &summary)])
+    .generator_url("http://127.0.0.1:9090/graph");
+    let alert = if resolved {
+        alert.resolved_at("2026-11-21T10:05:00Z")
+    } else {
+        alert
+    };
+    Notification::group(
+        "versus-faults",
+        &format!("{{}}:{{alertname=\"FaultDrill\",instance=\"{marker}\"}}"),
+        &[("alertname", "FaultDrill"), ("instance", marker)],
+    )
+    .common_labels(&labels)
+    .common_annotations(&[])
+    .external_url("http://127.0.0.1:9093")
+    .truncated_alerts(0)
+    .alert(alert)
+    .to_json()
 }
 
 #[cfg(test)]

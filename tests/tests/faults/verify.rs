@@ -8,7 +8,7 @@ use std::time::{Duration, Instant};
 
 use redis::AsyncCommands;
 use serde_json::Value;
-use versus_tests::Topology;
+use versus_tests::{poll_until, Topology};
 
 use super::chaos::FaultReport;
 use super::load::Record;
@@ -16,12 +16,15 @@ use super::scenario::{find_marker, Kind};
 
 pub const QUEUES: [&str; 4] = ["notify", "escalate", "slack_update", "aws_resolve"];
 
-/// Waits until no queue has a job due, scheduled or in flight (twice in a row), within `limit`.
+/// How long the queues must stay empty for [`settle`].
+const QUIET: Duration = Duration::from_millis(500);
+
+/// Waits until no queue has had a job due, scheduled or in flight for [`QUIET`], within `limit`.
 pub async fn settle(topo: &Topology, limit: Duration) -> Result<Duration, String> {
     let started = Instant::now();
-    let mut quiet = 0;
+    let mut quiet_since: Option<Instant> = None;
     let mut last = String::new();
-    while started.elapsed() < limit {
+    let settled = poll_until(limit, async || {
         let mut conn = topo.redis_conn().await;
         let mut busy = Vec::new();
         for queue in QUEUES {
@@ -37,18 +40,17 @@ pub async fn settle(topo: &Topology, limit: Duration) -> Result<Duration, String
                 busy.push(format!("{queue}: {due} due, {inflight} in flight"));
             }
         }
-        if busy.is_empty() {
-            quiet += 1;
-            if quiet >= 2 {
-                return Ok(started.elapsed());
-            }
-        } else {
-            quiet = 0;
+        if !busy.is_empty() {
+            quiet_since = None;
             last = busy.join("; ");
+            return false;
         }
-        tokio::time::sleep(Duration::from_millis(500)).await;
-    }
-    Err(format!("queues still busy after {limit:?}: {last}"))
+        quiet_since.get_or_insert_with(Instant::now).elapsed() >= QUIET
+    })
+    .await;
+    settled
+        .map(|()| started.elapsed())
+        .ok_or_else(|| format!("queues still busy after {limit:?}: {last}"))
 }
 
 /// The counts of the summary line, and what went wrong.

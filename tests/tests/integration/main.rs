@@ -1,0 +1,18 @@
+//! The integration tests of Versus that run with any other test: one program, one module per concept.
+//!
+//! Most start a private redis-server, FakeSlack and FakeSsm, and the real `versus-api` and `versus-worker`
+//! binaries (build them first: `cargo build --workspace --bins`); the harness is the `versus_tests` library.
+//! The fault-injection suite (`faults`), the real-Alertmanager suite (`alertmanager_e2e`) and the
+//! real-browser test (`ack_browser`) are programs of their own, since `make` also runs them alone.
+//!
+//! The tests run side by side on as many threads as the machine has cores, except that a test which loads
+//! the machine never runs beside another such test or one that measures timing (`versus_tests::turns`).
+
+mod harness;
+mod job_payloads;
+mod lifecycle;
+mod oncall;
+mod operability;
+mod pipeline;
+mod queue;
+mod slack_interactions;

@@ -1,0 +1,158 @@
+//! `--check` of both binaries: the shipped configuration passes (exit 0) and every template
+//! renders; a template with a syntax error fails (non-zero) naming its file, line and column; an invalid
+//! configuration fails naming the key, whether the bad value is in the file or in the environment.
+//! No Redis is needed: `--check` connects to nothing.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+use versus_tests::topology::CONFIG_PATH;
+use versus_tests::{binary_path, API_BIN, WORKER_BIN};
+
+/// Variables of the shipped config.yaml and overrides a developer's shell might have set.
+const CLEARED: &[&str] = &[
+    "VERSUS_CONFIG",
+    "VERSUS_HOST",
+    "VERSUS_PORT",
+    "VERSUS_PUBLIC_HOST",
+    "VERSUS_LOG_FORMAT",
+    "VERSUS_WORKER_PORT",
+    "VERSUS_ACK_SECRET",
+    "SLACK_ENABLE",
+    "SLACK_TOKEN",
+    "SLACK_CHANNEL_ID",
+    "SLACK_API_URL",
+    "SLACK_SIGNING_SECRET",
+    "ONCALL_ENABLE",
+    "ONCALL_INITIALIZED_ONLY",
+    "AWS_INCIDENT_MANAGER_RESPONSE_PLAN_ARN",
+    "REDIS_HOST",
+    "REDIS_PORT",
+    "REDIS_PASSWORD",
+];
+
+/// Slack on, as in production: the template must then exist and render.
+const SLACK_ON: &[(&str, &str)] = &[
+    ("SLACK_ENABLE", "true"),
+    ("SLACK_TOKEN", "xoxb-check"),
+    ("SLACK_CHANNEL_ID", "C0CHECK"),
+];
+
+fn check(binary: &str, config: &Path, env: &[(&str, &str)]) -> (i32, String, String) {
+    let mut command = Command::new(binary_path(binary));
+    command.args(["--check", "--config"]).arg(config);
+    for var in CLEARED {
+        command.env_remove(var);
+    }
+    for (key, value) in env {
+        command.env(key, value);
+    }
+    let Output {
+        status,
+        stdout,
+        stderr,
+    } = command
+        .output()
+        .unwrap_or_else(|e| panic!("cannot run {binary}: {e}"));
+    (
+        status.code().expect("exited, not killed"),
+        String::from_utf8_lossy(&stdout).into_owned(),
+        String::from_utf8_lossy(&stderr).into_owned(),
+    )
+}
+
+/// A copy of the shipped config.yaml in a temporary directory, changed by `edit`.
+fn config_copy(dir: &Path, edit: impl Fn(String) -> String) -> PathBuf {
+    let shipped = std::fs::read_to_string(CONFIG_PATH).expect("config/config.yaml");
+    let path = dir.join("config.yaml");
+    std::fs::write(&path, edit(shipped)).unwrap();
+    path
+}
+
+#[test]
+fn the_shipped_configuration_passes() {
+    for binary in [API_BIN, WORKER_BIN] {
+        for env in [&[][..], SLACK_ON] {
+            let (code, stdout, stderr) = check(binary, Path::new(CONFIG_PATH), env);
+            assert_eq!(code, 0, "{binary} {env:?}:\n{stdout}\n{stderr}");
+            assert!(
+                stdout.contains("configuration is valid"),
+                "{binary}:\n{stdout}"
+            );
+            let renders = stdout.lines().filter(|l| l.contains(" renders ")).count();
+            assert_eq!(
+                renders, 4,
+                "{binary}: each sample, with and without an ack link:\n{stdout}"
+            );
+            assert!(!stderr.contains("error"), "{binary}:\n{stderr}");
+        }
+    }
+}
+
+#[test]
+fn a_template_with_a_syntax_error_fails_with_line_and_column() {
+    let dir = tempfile::tempdir().unwrap();
+    let template = dir.path().join("broken.tmpl");
+    std::fs::write(
+        &template,
+        "{{ status }}\n*{{ commonLabels.alertname }}*\n{{ commonLabels.severity | upper }\n",
+    )
+    .unwrap();
+    let config = config_copy(dir.path(), |text| {
+        text.replace(
+            "template_path: config/slack_message.tmpl",
+            &format!("template_path: {}", template.display()),
+        )
+    });
+    for binary in [API_BIN, WORKER_BIN] {
+        let (code, stdout, stderr) = check(binary, &config, SLACK_ON);
+        assert_ne!(code, 0, "{binary} accepted a broken template:\n{stdout}");
+        // Line 3, column 34: the `}` that should have been `}}`.
+        let location = format!("{}:3:34:", template.display());
+        assert!(
+            stderr.contains(&location),
+            "{binary}: no {location:?} in:\n{stderr}"
+        );
+        assert!(stderr.contains("syntax error"), "{binary}:\n{stderr}");
+        // The offending line is quoted.
+        assert!(
+            stderr.contains("{{ commonLabels.severity | upper }"),
+            "{binary}:\n{stderr}"
+        );
+    }
+}
+
+/// A configuration file, environment overrides, and the key the error must name.
+type Case<'a> = (&'a Path, &'a [(&'a str, &'a str)], &'a str);
+
+#[test]
+fn an_invalid_configuration_fails_naming_the_key() {
+    let dir = tempfile::tempdir().unwrap();
+    let bad_port = config_copy(dir.path(), |text| {
+        text.replace("port: ${VERSUS_PORT:-3000}", "port: three-thousand")
+    });
+    let other = tempfile::tempdir().unwrap();
+    let bad_wait = config_copy(other.path(), |text| {
+        text.replace("wait_minutes: 3", "wait_minutes: -4")
+    });
+    let shipped = Path::new(CONFIG_PATH);
+    let cases: [Case; 3] = [
+        (&bad_port, &[], "`port`"),
+        (&bad_wait, &[], "oncall.wait_minutes"),
+        (shipped, &[("VERSUS__REDIS__DB", "zero")], "redis.db"),
+    ];
+    for binary in [API_BIN, WORKER_BIN] {
+        for (config, env, key) in cases {
+            let (code, stdout, stderr) = check(binary, config, env);
+            assert_ne!(code, 0, "{binary} accepted {config:?} {env:?}:\n{stdout}");
+            assert!(
+                stderr.contains(key),
+                "{binary} {config:?} {env:?}: the error does not name {key}:\n{stderr}"
+            );
+            assert!(
+                !stdout.contains("configuration is valid"),
+                "{binary}:\n{stdout}"
+            );
+        }
+    }
+}
