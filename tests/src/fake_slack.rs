@@ -173,6 +173,12 @@ impl FakeSlack {
         self.lock().plan.clear_mode();
     }
 
+    /// Remembers a message Slack holds from before this fake started (one an earlier installation
+    /// posted), so that `chat.update` of it succeeds as it would at Slack.
+    pub fn adopt_message(&self, ts: &str, channel: &str) {
+        self.lock().messages.insert(ts.into(), channel.into());
+    }
+
     /// Forgets recorded calls, posted messages and programmed failures.
     pub fn clear(&self) {
         let mut st = self.lock();

@@ -22,6 +22,7 @@ mod http_server;
 pub mod ports;
 pub mod process;
 pub mod redis_server;
+pub mod redis_snapshot;
 pub mod sigv4;
 mod sigv4_canonical;
 mod slack_handler;
