@@ -30,6 +30,7 @@ mod ssm_failure;
 mod ssm_handler;
 pub mod ssm_requests;
 pub mod topology;
+pub mod upgrade_fixture;
 pub mod wait;
 
 pub use call_outcome::CallOutcome;
