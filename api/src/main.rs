@@ -7,6 +7,9 @@ use versus_shared::app::cli::CommonArgs;
 async fn main() -> anyhow::Result<()> {
     let args = CommonArgs::parse();
     let settings = args.settings_or_exit("versus-api");
+    versus_shared::infra::schema::enforce_at_startup(&settings.redis)
+        .await
+        .context("versus-api could not start")?;
     let app = Application::build(settings).context("versus-api could not start")?;
     tracing::info!(port = app.port(), "versus-api listening");
     app.run_until_stopped()

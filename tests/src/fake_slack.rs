@@ -143,6 +143,12 @@ impl FakeServer<SlackState> {
             .is_some()
     }
 
+    /// Remembers a message Slack holds from before this fake started (one an earlier installation
+    /// posted), so that `chat.update` of it succeeds as it would at Slack.
+    pub fn adopt_message(&self, ts: &str, channel: &str) {
+        self.lock().messages.insert(ts.into(), channel.into());
+    }
+
     fn accepted_bodies(&self, method: &str) -> Vec<Value> {
         self.lock()
             .journal

@@ -39,6 +39,7 @@ pub mod ports;
 pub mod probe_queue;
 pub mod process;
 pub mod redis_server;
+pub mod redis_snapshot;
 pub mod sigv4;
 mod sigv4_canonical;
 mod slack_handler;
@@ -49,6 +50,7 @@ pub mod ssm_requests;
 pub mod timing;
 pub mod topology;
 pub mod turns;
+pub mod upgrade_fixture;
 pub mod wait;
 
 pub use alertmanager_webhook::{Notification, NotifiedAlert};

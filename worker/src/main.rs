@@ -38,6 +38,9 @@ async fn main() {
         return;
     }
     let result = async {
+        versus_shared::infra::schema::enforce_at_startup(&settings.redis)
+            .await
+            .context("versus-worker could not start")?;
         let app = WorkerApp::build(settings, &args.config)
             .await
             .context("versus-worker could not start")?;

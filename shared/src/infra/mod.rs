@@ -6,5 +6,6 @@ pub mod health;
 pub mod metrics;
 pub mod queue;
 pub mod redis_conn;
+pub mod schema;
 pub mod secret;
 pub mod telemetry;

@@ -16,3 +16,4 @@ mod operability;
 mod pipeline;
 mod queue;
 mod slack_interactions;
+mod upgrade_fixture;

@@ -11,10 +11,13 @@ use versus_tests::slack_messages::{posts_mentioning, wait_post};
 use versus_tests::topology::read_answer;
 use versus_tests::{wait_until, Topology};
 
-/// Every key Versus wrote under its prefix.
+/// Every key Versus wrote under its prefix, but for the stored-format version that both binaries write
+/// at start-up.
 async fn stored_keys(topo: &Topology) -> Vec<String> {
     let mut conn = topo.redis_conn().await;
-    conn.keys(topo.key("*")).await.unwrap()
+    let keys: Vec<String> = conn.keys(topo.key("*")).await.unwrap();
+    let schema_version = topo.key("schema_version");
+    keys.into_iter().filter(|k| *k != schema_version).collect()
 }
 
 async fn post_text(topo: &Topology, content_type: Option<&str>, body: &str) -> (u16, Value) {
