@@ -25,9 +25,8 @@ const JOB_TIMEOUT: Duration = Duration::from_secs(60);
 
 /// Slack message updates (the acknowledged / escalated / resolved banners) run at a quarter of
 /// `worker.concurrency` (at least one). All jobs share one thread, so in an alert storm this leaves the
-/// worker's time to pages and first notifications: with 10,000 escalations due within a second,
-/// `make bench` measured lateness p99 1.8-3.0 s instead of 2.6-4.0 s (three runs each). Slack accepts
-/// `chat.update` at about 50 a minute per workspace (Tier 3), so a few at a time keep up with it.
+/// worker's time to pages and first notifications (`docs/performance.md` has the measurements). Slack
+/// accepts `chat.update` at about 50 a minute per workspace (Tier 3), so a few at a time keep up with it.
 const SLACK_UPDATE_SHARE: usize = 4;
 
 /// Registers one apalis worker per job kind, from a table of `payload type => handler`, each over our Redis

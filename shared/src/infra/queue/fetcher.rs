@@ -8,8 +8,7 @@
 //! The wake-up tokens are taken by a companion task that blocks on `BLPOP {queue}:wake` on a connection of
 //! its own and passes each one on through a [`Notify`]; the due time itself is kept by a Tokio timer. Redis
 //! checks blocking timeouts only when its event loop wakes (every 100 ms at the default `hz 10`), so a
-//! BLPOP timed to the due time fired escalations 0-100 ms late (50 ms on average, measured by
-//! `make bench`); the timer is accurate to a millisecond. The BLPOP is never abandoned half-way, so a
+//! BLPOP timed to the due time fired escalations up to a tick late; the timer is accurate to a millisecond. The BLPOP is never abandoned half-way, so a
 //! token it takes is never lost.
 
 use super::runtime::QueueRuntime;

@@ -13,11 +13,11 @@
 //! | guarantee | how |
 //! | --- | --- |
 //! | idle pickup and delayed jobs within 1 s | a producer whose job is due before every waiting one `LPUSH`es a wake token; a companion task `BLPOP`s it for the idle fetcher, which sleeps no longer than the earliest due time on a Tokio timer (a BLPOP timeout is only as precise as Redis's 100 ms event-loop tick); due times are Redis server milliseconds |
-//! | survives a Redis restart | every call goes through a reconnecting `ConnectionManager`; the fetcher retries with backoff; scripts fall back from EVALSHA to EVAL; state is in AOF-persisted keys |
+//! | survives a Redis restart | every call goes through the reconnecting `RedisConnection`; the fetcher retries with backoff; scripts fall back from EVALSHA to EVAL; state is in AOF-persisted keys |
 //! | a worker that cannot work exits non-zero | the fetcher gives up after `worker.redis_down_exit_seconds`, apalis reports a backend error, the binary exits 1 |
 //! | idempotency | `push` takes `SET NX PX` on `idem:{key}` in the same script and reports [`PushOutcome::Duplicate`] |
 //! | 20,000 jobs due at once | `fetch` leases at most as many jobs as the worker has room for (`LIMIT`), never unpacking large replies |
-//! | attempts and backoff per job kind, dead letters | `queue.{notify,escalate,slack_update}` policies; [`JobError::Permanent`] dead-letters at once; `list_dead` / `requeue_dead` for operators |
+//! | attempts and backoff per job kind, dead letters | a `queue.{kind}` policy per job kind (`JobKind`); [`JobError::Permanent`] dead-letters at once; `list_dead` / `requeue_dead` for operators |
 //! | a killed worker's jobs run again within 30 s | each fetch leases its jobs until `now + queue.lease_seconds` (15 s), renewed while they run; every worker reaps expired leases each second; no worker registry, so a restarted worker starts at once |
 //! | bounded memory | a finished job's hash gets `PEXPIRE queue.finished_ttl_seconds` |
 //! | no double runs among live workers | a job is in exactly one of `due`/`inflight`/`dead`, moved by atomic scripts; settling checks the per-fetch lease token |
@@ -31,6 +31,7 @@
 
 mod backend;
 mod fetcher;
+mod inspection;
 mod job;
 mod keys;
 mod lease;
@@ -41,6 +42,7 @@ mod settle;
 mod store;
 
 pub use backend::{BackendError, RedisBackend};
+pub use inspection::{DeadJob, QueueStats};
 pub use job::{BoxError, InContext, Job, JobError, JobMeta};
 pub use keys::QueueKeys;
 pub use lease::LeaseRegistry;
@@ -48,6 +50,5 @@ pub use maintenance::{recovery_bound, run as run_maintenance};
 pub use runtime::{FatalSignal, QueueRuntime};
 pub use settle::{decide, Outcome, SettleLayer};
 pub use store::{
-    new_job_id, DeadJob, FetchBatch, JobStore, LeasedJob, PushOptions, PushOutcome, QueueError,
-    QueueStats,
+    new_job_id, FetchBatch, JobStore, LeasedJob, PushOptions, PushOutcome, QueueError,
 };

@@ -136,8 +136,8 @@ local key = vi_key(prefix, new_id)
 local resolved = ARGV[7] == 'resolved'
 local oncall = (not resolved) and ARGV[8] == '1'
 local now_text = vq_int(now)
--- Sixteen fields once posted to Slack: a seventeenth would double the hash's table (about 400 bytes more
--- per incident counting the fields), so nothing is stored that no reader needs (the dedup key and the
+-- Sixteen fields once posted to Slack: a seventeenth would double the hash's table (docs/performance.md),
+-- so nothing is stored that no reader needs (the dedup key and the
 -- payload's status are in the request; the state says whether it resolved).
 local fields = {'id', new_id, 'state', resolved and 'resolved' or 'pending', 'created_ms', now_text,
   'updated_ms', now_text, 'oncall', oncall and '1' or '0', 'payload', ARGV[11], 'source', ARGV[12],
