@@ -46,13 +46,22 @@ impl JobKind {
         Self::ALL.into_iter().find(|kind| kind.queue() == name)
     }
 
-    /// Attempts and backoff of this kind (`queue.{name}`).
+    /// Attempts and backoff of this kind (`queue.{name}`). Without a `queue.aws_resolve` of its own,
+    /// resolving an AWS incident retries as starting one does (`queue.escalate`, as tuned).
     pub fn retry_policy(self, queue: &QueueSettings) -> &RetryPolicySettings {
         match self {
             JobKind::Notify => &queue.notify,
             JobKind::Escalate => &queue.escalate,
             JobKind::SlackUpdate => &queue.slack_update,
-            JobKind::AwsResolve => &queue.aws_resolve,
+            JobKind::AwsResolve => queue.aws_resolve.as_ref().unwrap_or(&queue.escalate),
+        }
+    }
+
+    /// The policy written under this kind's own key, if any (what the config checks look at).
+    pub fn own_retry_policy(self, queue: &QueueSettings) -> Option<&RetryPolicySettings> {
+        match self {
+            JobKind::AwsResolve => queue.aws_resolve.as_ref(),
+            other => Some(other.retry_policy(queue)),
         }
     }
 }
@@ -117,6 +126,10 @@ pub enum SlackUpdateReason {
     Resolved,
     /// The set of firing alerts changed: also said in the thread.
     AlertsChanged,
+    /// A reason a later release writes: the message is brought up to date and nothing more is said, so
+    /// that processes of this release keep working through a rolling upgrade.
+    #[serde(other)]
+    Other,
 }
 
 impl SlackUpdateReason {
@@ -127,6 +140,7 @@ impl SlackUpdateReason {
             SlackUpdateReason::PageFailed => "page_failed",
             SlackUpdateReason::Resolved => "resolved",
             SlackUpdateReason::AlertsChanged => "alerts_changed",
+            SlackUpdateReason::Other => "other",
         }
     }
 }
@@ -170,5 +184,12 @@ mod tests {
             assert_eq!(serde_json::to_value(reason).unwrap(), text);
             assert_eq!(reason.as_str(), text);
         }
+    }
+
+    #[test]
+    fn a_slack_update_of_a_reason_this_release_does_not_know_still_decodes() {
+        let job: SlackUpdateJob =
+            serde_json::from_str(r#"{"incident_id":"a1","reason":"noise_marked"}"#).unwrap();
+        assert_eq!(job.reason, SlackUpdateReason::Other);
     }
 }

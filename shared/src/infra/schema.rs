@@ -17,6 +17,9 @@ pub const SCHEMA_VERSION: u32 = 1;
 /// How often a process that started while Redis was unreachable tries the check again.
 const RECHECK_INTERVAL: Duration = Duration::from_secs(2);
 
+/// While the check waits for Redis, one warning in this many tries (about every 30 s) says so.
+const UNCHECKED_WARNING_EVERY: u64 = 15;
+
 /// `{prefix}schema_version`.
 pub fn schema_key(prefix: &str) -> String {
     format!("{prefix}schema_version")
@@ -49,12 +52,20 @@ pub enum SchemaError {
 }
 
 impl SchemaError {
-    /// True when Redis could not be asked, as opposed to an answer this release cannot accept.
+    /// True when Redis could not be asked (unreachable, connection lost, too slow), as opposed to an answer:
+    /// a version this release cannot accept, or an error Redis gave (an ACL refusal, a read-only replica),
+    /// which must stop the start-up rather than let it go on unchecked.
     pub fn is_unanswered(&self) -> bool {
-        matches!(
-            self,
-            SchemaError::Redis { .. } | SchemaError::Timeout { .. }
-        )
+        match self {
+            SchemaError::Timeout { .. } => true,
+            SchemaError::Redis { source, .. } => {
+                source.is_io_error()
+                    || source.is_timeout()
+                    || source.is_connection_dropped()
+                    || source.is_connection_refusal()
+            }
+            _ => false,
+        }
     }
 }
 
@@ -131,10 +142,13 @@ pub async fn enforce_at_startup(settings: &RedisSettings) -> Result<(), SchemaEr
 }
 
 async fn enforce_once_answered(mut conn: RedisConnection, prefix: String) {
-    loop {
+    for attempt in 1u64.. {
         tokio::time::sleep(RECHECK_INTERVAL).await;
         match claim(&mut conn, &prefix).await {
             Ok(stored) => return log_accepted(stored),
+            Err(error) if error.is_unanswered() && attempt % UNCHECKED_WARNING_EVERY == 0 => {
+                tracing::warn!(error = %error_chain(&error), "the stored format is still unchecked: Redis does not answer")
+            }
             Err(error) if error.is_unanswered() => {
                 tracing::debug!(error = %error_chain(&error), "stored format still unchecked")
             }
@@ -164,6 +178,24 @@ fn error_chain(error: &SchemaError) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn only_a_redis_that_cannot_be_reached_leaves_the_format_unchecked() {
+        let redis = |source: redis::RedisError| SchemaError::Redis {
+            key: "k".into(),
+            source,
+        };
+        let refused = std::io::Error::new(std::io::ErrorKind::ConnectionRefused, "refused");
+        assert!(redis(refused.into()).is_unanswered());
+        assert!(SchemaError::Timeout {
+            key: "k".into(),
+            within: Duration::from_secs(1)
+        }
+        .is_unanswered());
+        let denied = redis((redis::ErrorKind::AuthenticationFailed, "NOPERM").into());
+        assert!(!denied.is_unanswered());
+        assert!(!judge("k", "99").unwrap_err().is_unanswered());
+    }
 
     #[test]
     fn the_key_is_under_the_prefix() {

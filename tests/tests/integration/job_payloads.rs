@@ -8,7 +8,8 @@ use serde::Serialize;
 use std::collections::BTreeSet;
 use std::time::Duration;
 use versus_shared::domain::incident::{
-    EscalateDecision, EscalationResult, IncidentStore, NewIncident, OncallPlan,
+    AckChannel, AckResult, EscalateDecision, EscalationResult, IncidentStore, NewIncident,
+    OncallPlan,
 };
 use versus_shared::domain::jobs::{
     AwsResolveJob, EscalateJob, JobKind, NotifyJob, SlackUpdateJob, SlackUpdateReason,
@@ -17,12 +18,12 @@ use versus_tests::RedisServer;
 
 const PREFIX: &str = "pin:";
 
-fn incident(id: &str, resolved: bool) -> NewIncident {
+fn incident(id: &str, group: &str, resolved: bool, signature: &str) -> NewIncident {
     NewIncident {
         id: id.into(),
         request_key: None,
         request_ttl: Duration::from_secs(60),
-        dedup_key: Some("group-1".into()),
+        dedup_key: Some(group.into()),
         resolved,
         oncall: Some(OncallPlan {
             wait: Duration::ZERO,
@@ -33,7 +34,7 @@ fn incident(id: &str, resolved: bool) -> NewIncident {
         source: "generic",
         severity: "critical".into(),
         title: "pin".into(),
-        alert_signature: "sig".into(),
+        alert_signature: signature.into(),
         resolve_aws: true,
     }
 }
@@ -83,8 +84,12 @@ async fn every_job_the_incident_scripts_write_reads_as_its_rust_type() {
     let mut redis = server.conn().await;
 
     // Opened (notify, escalate), paged (slack_update: escalated), resolved (slack_update: resolved,
-    // aws_resolve): every kind of job the scripts write.
-    store.ingest(&incident("inc-1", false)).await.unwrap();
+    // aws_resolve); acked, failed to page, and changed alerts (slack_update of each reason): every job
+    // the scripts write.
+    store
+        .ingest(&incident("inc-1", "group-1", false, "sig"))
+        .await
+        .unwrap();
     let decision = store.escalate_begin("inc-1").await.unwrap();
     assert!(
         matches!(decision, EscalateDecision::Start { .. }),
@@ -94,18 +99,48 @@ async fn every_job_the_incident_scripts_write_reads_as_its_rust_type() {
         aws_arn: "arn:aws:ssm-incidents::1:incident-record/p/x".into(),
     };
     assert!(store.escalate_finish("inc-1", &started).await.unwrap());
-    store.ingest(&incident("inc-2", true)).await.unwrap();
+    store
+        .ingest(&incident("inc-2", "group-1", true, "sig"))
+        .await
+        .unwrap();
+    store
+        .ingest(&incident("inc-3", "group-3", false, "sig"))
+        .await
+        .unwrap();
+    let acked = store.ack("inc-3", "U123", AckChannel::Slack).await.unwrap();
+    assert!(matches!(acked, AckResult::Acked { .. }), "{acked:?}");
+    store
+        .ingest(&incident("inc-4", "group-4", false, "sig"))
+        .await
+        .unwrap();
+    store.escalate_begin("inc-4").await.unwrap();
+    let failed = EscalationResult::Failed {
+        reason: "AccessDenied".into(),
+    };
+    assert!(store.escalate_finish("inc-4", &failed).await.unwrap());
+    store
+        .ingest(&incident("inc-5", "group-5", false, "sig-a"))
+        .await
+        .unwrap();
+    store
+        .ingest(&incident("inc-6", "group-5", false, "sig-b"))
+        .await
+        .unwrap();
 
     let notify: Vec<NotifyJob> = assert_round_trip(
         JobKind::Notify,
         &payloads(&mut redis, JobKind::Notify).await,
     );
-    assert_eq!(notify[0].incident_id, "inc-1");
+    let notified: BTreeSet<&str> = notify.iter().map(|n| n.incident_id.as_str()).collect();
+    assert_eq!(
+        notified,
+        BTreeSet::from(["inc-1", "inc-3", "inc-4", "inc-5"])
+    );
     let escalate: Vec<EscalateJob> = assert_round_trip(
         JobKind::Escalate,
         &payloads(&mut redis, JobKind::Escalate).await,
     );
-    assert_eq!(escalate[0].incident_id, "inc-1");
+    assert_eq!(escalate.len(), 4, "{escalate:?}");
     let updates: Vec<SlackUpdateJob> = assert_round_trip(
         JobKind::SlackUpdate,
         &payloads(&mut redis, JobKind::SlackUpdate).await,
@@ -114,8 +149,11 @@ async fn every_job_the_incident_scripts_write_reads_as_its_rust_type() {
     assert_eq!(
         reasons,
         BTreeSet::from([
+            SlackUpdateReason::Acked.as_str(),
             SlackUpdateReason::Escalated.as_str(),
-            SlackUpdateReason::Resolved.as_str()
+            SlackUpdateReason::PageFailed.as_str(),
+            SlackUpdateReason::Resolved.as_str(),
+            SlackUpdateReason::AlertsChanged.as_str(),
         ])
     );
     let resolves: Vec<AwsResolveJob> = assert_round_trip(

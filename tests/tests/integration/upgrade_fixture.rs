@@ -140,8 +140,8 @@ async fn a_release_refuses_to_start_on_a_newer_stored_format() {
 ///
 /// ```sh
 /// cargo build --workspace --bins
-/// VERSUS_RELEASE_DIR=/path/to/release cargo test -p versus-tests --test upgrade_fixture \
-///     -- --ignored --nocapture capture
+/// VERSUS_RELEASE_DIR=/path/to/release cargo test -p versus-tests --test integration \
+///     -- --ignored --nocapture upgrade_fixture::capture
 /// ```
 ///
 /// `VERSUS_RELEASE_DIR` holds the release's `versus-api`, `versus-worker` and `COMMIT` (the commit they

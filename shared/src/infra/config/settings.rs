@@ -285,7 +285,8 @@ pub struct QueueSettings {
     pub notify: RetryPolicySettings,
     pub escalate: RetryPolicySettings,
     pub slack_update: RetryPolicySettings,
-    pub aws_resolve: RetryPolicySettings,
+    /// `None`: the escalate policy, as configured.
+    pub aws_resolve: Option<RetryPolicySettings>,
 }
 
 impl QueueSettings {
@@ -331,10 +332,7 @@ impl Default for QueueSettings {
                 ..RetryPolicySettings::default()
             },
             // Resolving an AWS incident is as urgent as starting one, and AWS fails it the same ways.
-            aws_resolve: RetryPolicySettings {
-                max_attempts: 120, // about 1 h at the 30 s cap
-                ..RetryPolicySettings::default()
-            },
+            aws_resolve: None,
         }
     }
 }

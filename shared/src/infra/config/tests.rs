@@ -1,4 +1,5 @@
 use super::*;
+use crate::domain::jobs::JobKind;
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
@@ -236,17 +237,19 @@ fn substituted_secrets_are_taken_whole_and_comments_are_ignored() {
 }
 
 #[test]
-fn aws_resolve_has_its_own_retry_policy_with_the_escalate_defaults() {
-    let (_dir, path) = write_config("{}\n");
+fn aws_resolve_retries_as_escalate_does_unless_it_has_a_policy_of_its_own() {
+    let policy = |settings: &Settings| JobKind::AwsResolve.retry_policy(&settings.queue).clone();
+    let (_dir, path) = write_config("queue:\n  escalate:\n    max_attempts: 9\n");
     let settings = load_with_env(&path, &HashMap::new()).unwrap();
-    let (resolve, escalate) = (&settings.queue.aws_resolve, &settings.queue.escalate);
-    assert_eq!(resolve.max_attempts, escalate.max_attempts);
-    assert_eq!(resolve.backoff_initial_ms, escalate.backoff_initial_ms);
-    assert_eq!(resolve.backoff_max_ms, escalate.backoff_max_ms);
+    assert_eq!(policy(&settings).max_attempts, 9);
+    assert_eq!(
+        policy(&settings).backoff_max_ms,
+        settings.queue.escalate.backoff_max_ms
+    );
 
     let (_dir, path) = write_config("queue:\n  aws_resolve:\n    max_attempts: 7\n");
     let settings = load_with_env(&path, &HashMap::new()).unwrap();
-    assert_eq!(settings.queue.aws_resolve.max_attempts, 7);
+    assert_eq!(policy(&settings).max_attempts, 7);
     assert_eq!(settings.queue.escalate.max_attempts, 120);
 
     let (_dir, path) = write_config("queue:\n  aws_resolve:\n    max_attempts: 0\n");

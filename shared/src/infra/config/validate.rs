@@ -198,7 +198,9 @@ pub fn validate(settings: &Settings, config_path: &Path) -> Vec<Problem> {
         "must be greater than 0",
     );
     for kind in JobKind::ALL {
-        check_policy(&mut p, kind.queue(), kind.retry_policy(queue));
+        if let Some(policy) = kind.own_retry_policy(queue) {
+            check_policy(&mut p, kind.queue(), policy);
+        }
     }
     p.0
 }
