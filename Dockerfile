@@ -3,7 +3,8 @@
 # message templates. Build: docker build -t versus:0.1.0 .
 # The same image runs either process: `versus-api` (the default command) or `versus-worker`.
 
-ARG RUST_IMAGE=rust:1-bookworm
+# At least the workspace's rust-version (Cargo.toml).
+ARG RUST_IMAGE=rust:1.94-bookworm
 ARG RUNTIME_IMAGE=debian:bookworm-slim
 
 FROM ${RUST_IMAGE} AS builder

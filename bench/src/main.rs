@@ -1,11 +1,7 @@
 //! `versus-bench` (run by `make bench`): starts a redis-server with AOF, versus-api, versus-worker and
-//! zero-latency fakes of Slack and SSM Incidents on 127.0.0.1, runs the scenarios of issue 9, prints a
-//! table and writes every figure to a JSON file. Figures only: nothing here asserts a time.
-//!
-//! Usage: versus-bench [--out bench-results.json] [--connections 32] [--quick] [--only a,b,...]
-//!        [--saturation-seconds N] (a longer saturation run, to profile the API under load)
-//!        [--env KEY=VALUE]... (more environment for versus-api and versus-worker, e.g. to try a setting)
-//! Scenarios for --only: saturation, notify, single, burst, growth.
+//! zero-latency fakes of Slack and SSM Incidents on 127.0.0.1, runs the scenarios of docs/performance.md,
+//! prints a table and writes every figure to a JSON file. Figures only: nothing here asserts a time.
+//! `versus-bench --help` lists the options.
 
 mod fakes;
 mod loadgen;
@@ -15,7 +11,8 @@ mod scenarios;
 mod stack;
 mod stats;
 
-use anyhow::{bail, Context};
+use anyhow::Context;
+use clap::{Parser, ValueEnum};
 use scenarios::{rss_mb, Bench, Sizes};
 use serde_json::{json, Value};
 use std::path::PathBuf;
@@ -23,65 +20,48 @@ use std::process::Command;
 use std::time::{Duration, Instant};
 use versus_tests::RedisServer;
 
+/// Runs the stack under test through its scenarios and writes every figure to a JSON file.
+#[derive(Debug, Parser)]
+#[command(name = "versus-bench")]
 struct Args {
+    /// Where to write the figures, as JSON.
+    #[arg(long, value_name = "PATH", default_value = "bench-results.json")]
     out: PathBuf,
+    /// Keep-alive connections the load generator opens to the API.
+    #[arg(long, value_name = "N", default_value_t = 32)]
     connections: usize,
+    /// Smaller sizes, for development runs (about a minute).
+    #[arg(long)]
     quick: bool,
-    only: Option<Vec<String>>,
+    /// Run only these scenarios (comma-separated); all of them without it.
+    #[arg(long, value_name = "LIST", value_enum, value_delimiter = ',')]
+    only: Option<Vec<Scenario>>,
+    /// A longer saturation run, to profile the API under load.
+    #[arg(long, value_name = "N")]
     saturation_seconds: Option<u64>,
+    /// More environment for versus-api and versus-worker, e.g. to try a setting (repeatable).
+    #[arg(long, value_name = "KEY=VALUE", value_parser = env_pair)]
     env: Vec<(String, String)>,
 }
 
-fn args() -> anyhow::Result<Args> {
-    let mut args = Args {
-        out: PathBuf::from("bench-results.json"),
-        connections: 32,
-        quick: false,
-        only: None,
-        saturation_seconds: None,
-        env: Vec::new(),
-    };
-    let mut it = std::env::args().skip(1);
-    while let Some(arg) = it.next() {
-        match arg.as_str() {
-            "--out" => args.out = it.next().context("--out needs a path")?.into(),
-            "--connections" => {
-                args.connections = it.next().context("--connections needs a number")?.parse()?
-            }
-            "--quick" => args.quick = true,
-            "--env" => {
-                let pair = it.next().context("--env needs KEY=VALUE")?;
-                let (k, v) = pair.split_once('=').context("--env needs KEY=VALUE")?;
-                args.env.push((k.to_string(), v.to_string()));
-            }
-            "--saturation-seconds" => {
-                args.saturation_seconds = Some(
-                    it.next()
-                        .context("--saturation-seconds needs a number")?
-                        .parse()?,
-                )
-            }
-            "--only" => {
-                args.only = Some(
-                    it.next()
-                        .context("--only needs a list")?
-                        .split(',')
-                        .map(str::to_string)
-                        .collect(),
-                )
-            }
-            "-h" | "--help" => {
-                println!("versus-bench [--out bench-results.json] [--connections 32] [--quick] [--only saturation,notify,single,burst,growth] [--saturation-seconds N] [--env KEY=VALUE]...");
-                std::process::exit(0);
-            }
-            other => bail!("unknown argument {other:?}; see --help"),
-        }
-    }
-    Ok(args)
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum Scenario {
+    Saturation,
+    Notify,
+    Single,
+    Burst,
+    Growth,
+}
+
+fn env_pair(pair: &str) -> Result<(String, String), String> {
+    let (key, value) = pair
+        .split_once('=')
+        .ok_or_else(|| format!("{pair:?} is not KEY=VALUE"))?;
+    Ok((key.to_string(), value.to_string()))
 }
 
 fn main() -> anyhow::Result<()> {
-    let args = args()?;
+    let args = Args::parse();
     // Two threads, like the machine the targets are set for; the fakes run on a thread of their own.
     tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
@@ -92,11 +72,7 @@ fn main() -> anyhow::Result<()> {
 
 async fn run(args: Args) -> anyhow::Result<()> {
     let started = Instant::now();
-    let wants = |name: &str| {
-        args.only
-            .as_ref()
-            .is_none_or(|o| o.iter().any(|x| x == name))
-    };
+    let wants = |scenario: Scenario| args.only.as_ref().is_none_or(|o| o.contains(&scenario));
     let mut sizes = if args.quick {
         Sizes::quick(args.connections)
     } else {
@@ -120,7 +96,7 @@ async fn run(args: Args) -> anyhow::Result<()> {
     let mut bench = Bench::new(stack, fakes, sizes);
     let mut results = serde_json::Map::new();
 
-    if wants("saturation") {
+    if wants(Scenario::Saturation) {
         eprintln!(
             "[2/7] ingest saturation ({} connections, worker not running)",
             bench.sizes.connections
@@ -159,7 +135,7 @@ async fn run(args: Args) -> anyhow::Result<()> {
     tokio::time::sleep(Duration::from_millis(500)).await;
     let worker_idle = rss_mb(bench.stack.worker_pid());
 
-    if wants("notify") {
+    if wants(Scenario::Notify) {
         eprintln!(
             "[3/7] notify latency at {} alerts/s",
             bench.sizes.notify_rate
@@ -168,7 +144,7 @@ async fn run(args: Args) -> anyhow::Result<()> {
         eprintln!("      {r}");
         results.insert("notify_latency".into(), r);
     }
-    if wants("single") {
+    if wants(Scenario::Single) {
         eprintln!(
             "[4/7] {} escalations, one at a time",
             bench.sizes.single_escalations
@@ -179,7 +155,7 @@ async fn run(args: Args) -> anyhow::Result<()> {
         eprintln!("      {r}");
         results.insert("single_escalation".into(), r);
     }
-    if wants("burst") {
+    if wants(Scenario::Burst) {
         eprintln!(
             "[5/7] {} escalations due in the same second",
             bench.sizes.burst
@@ -188,7 +164,7 @@ async fn run(args: Args) -> anyhow::Result<()> {
         eprintln!("      {r}");
         results.insert("burst".into(), r);
     }
-    if wants("growth") {
+    if wants(Scenario::Growth) {
         let [small, large] = bench.sizes.growth;
         eprintln!(
             "[6/7] growth: {small} and {large} pending escalations, seeding two installations"

@@ -1,7 +1,7 @@
 //! The canonical form of a SigV4 request and the HMAC key chain: the parts of SigV4 that signer and
 //! verifier share, so both compute byte-for-byte the same string to sign.
 
-use hmac::{Hmac, Mac};
+use hmac::{Hmac, KeyInit, Mac};
 use sha2::{Digest, Sha256};
 
 use crate::sigv4::{SigV4Error, SignableRequest, ALGORITHM};

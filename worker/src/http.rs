@@ -25,7 +25,7 @@ async fn readyz(state: web::Data<HttpState>) -> HttpResponse {
 }
 
 async fn metrics(state: web::Data<HttpState>) -> HttpResponse {
-    probes::metrics(state.metrics.render())
+    probes::metrics(&state.metrics)
 }
 
 pub fn serve(

@@ -18,5 +18,5 @@ pub async fn metrics(state: web::Data<AppState>) -> HttpResponse {
         .health
         .probe(&state.redis, probes::READY_PROBE_TIMEOUT)
         .await;
-    probes::metrics(state.metrics.render())
+    probes::metrics(&state.metrics)
 }

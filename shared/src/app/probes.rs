@@ -2,8 +2,10 @@
 //! so that one Kubernetes probe definition and one scrape config serve both.
 
 use crate::infra::health::RedisHealth;
+use crate::infra::metrics;
 use crate::infra::redis_conn::RedisConnection;
 use actix_web::HttpResponse;
+use metrics_exporter_prometheus::PrometheusHandle;
 use std::time::Duration;
 
 /// How long `/readyz` waits for Redis; the chart's probe timeout is longer.
@@ -28,9 +30,9 @@ pub async fn readyz(health: &RedisHealth, redis: &RedisConnection) -> HttpRespon
     }
 }
 
-/// Prometheus text exposition of `rendered`.
-pub fn metrics(rendered: String) -> HttpResponse {
+/// Prometheus text exposition of the recorder behind `handle`, `process_*` metrics included.
+pub fn metrics(handle: &PrometheusHandle) -> HttpResponse {
     HttpResponse::Ok()
         .content_type("text/plain; version=0.0.4")
-        .body(rendered)
+        .body(metrics::render(handle))
 }

@@ -5,7 +5,9 @@ mod firing;
 pub use firing::{FiringAlert, FiringChange};
 
 use serde_json::Value;
-use sha1::Sha1;
+// sha1 and sha2 are built on different `digest` versions (see the workspace Cargo.toml), so each brings
+// its own `Digest` trait.
+use sha1::{Digest as _, Sha1};
 use sha2::{Digest, Sha256};
 
 /// A borrowed view of one received JSON object.

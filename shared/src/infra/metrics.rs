@@ -3,9 +3,13 @@
 use crate::domain::jobs::JobKind;
 use metrics::{counter, describe_counter, describe_gauge, describe_histogram, histogram};
 use metrics_exporter_prometheus::{Matcher, PrometheusBuilder, PrometheusHandle};
-use std::sync::OnceLock;
+use metrics_process::Collector;
+use std::sync::{LazyLock, OnceLock};
 
 static HANDLE: OnceLock<PrometheusHandle> = OnceLock::new();
+
+/// The standard `process_*` metrics of the running process (Prometheus client conventions).
+static PROCESS: LazyLock<Collector> = LazyLock::new(Collector::default);
 
 /// Installs the global recorder once per process and returns the handle that renders `/metrics`.
 pub fn install() -> PrometheusHandle {
@@ -55,9 +59,18 @@ pub fn install() -> PrometheusHandle {
                 tracing::debug!("a metrics recorder was already installed");
             }
             metrics::gauge!("versus_build_info", "version" => env!("CARGO_PKG_VERSION")).set(1.0);
+            PROCESS.describe();
+            PROCESS.collect();
             handle
         })
         .clone()
+}
+
+/// The text of `/metrics`. The `process_*` values are read from the operating system first, so they are
+/// those of the moment of the scrape.
+pub fn render(handle: &PrometheusHandle) -> String {
+    PROCESS.collect();
+    handle.render()
 }
 
 /// Help texts of the API's metrics, and its labelled counters at 0 for every known label set, so rates and

@@ -2,7 +2,7 @@
 //! a bad signature, a stale timestamp or a replayed body is refused with 401 and changes nothing.
 
 use actix_web::{test, App};
-use hmac::{Hmac, Mac};
+use hmac::{Hmac, KeyInit, Mac};
 use redis::AsyncCommands;
 use serde_json::{json, Value};
 use sha2::Sha256;

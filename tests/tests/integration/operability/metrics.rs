@@ -186,6 +186,13 @@ fn assert_deltas(before: &Scrape, after: &Scrape, expected: &[Delta]) {
     );
 }
 
+/// The metrics the table documents: Versus's own and the standard process metrics.
+const DOCUMENTED_PREFIXES: [&str; 2] = ["versus_", "process_"];
+
+fn has_documented_prefix(name: &str) -> bool {
+    DOCUMENTED_PREFIXES.iter().any(|p| name.starts_with(p))
+}
+
 /// A row of the metric table in docs/metrics.md.
 #[derive(Debug)]
 struct DocMetric {
@@ -215,7 +222,10 @@ fn documented_metrics() -> Vec<DocMetric> {
         .next()
         .unwrap();
     let mut rows = Vec::new();
-    for line in section.lines().filter(|l| l.starts_with("| `versus_")) {
+    for line in section
+        .lines()
+        .filter(|l| l.strip_prefix("| `").is_some_and(has_documented_prefix))
+    {
         let cells: Vec<String> = line
             .replace("\\|", "\u{1}")
             .split('|')
@@ -258,7 +268,7 @@ fn assert_matches_docs(binary: &str, scrape: &Scrape, docs: &[DocMetric]) {
             problems.push(format!("{}: no # HELP", metric.name));
         }
     }
-    for name in scrape.types.keys().filter(|n| n.starts_with("versus_")) {
+    for name in scrape.types.keys().filter(|n| has_documented_prefix(n)) {
         if !docs
             .iter()
             .any(|m| &m.name == name && m.from.iter().any(|f| f == binary))
