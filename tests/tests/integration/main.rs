@@ -16,4 +16,5 @@ mod operability;
 mod pipeline;
 mod queue;
 mod slack_interactions;
+mod slack_safe_text;
 mod upgrade_fixture;
