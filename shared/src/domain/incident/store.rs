@@ -63,6 +63,9 @@ pub struct NewIncident {
     pub resolve_aws: bool,
 }
 
+/// Incidents ready to store: see [`IncidentStore::prepare_ingest`].
+pub struct PreparedIngest(Vec<redis::ScriptInvocation<'static>>);
+
 #[derive(Clone)]
 pub struct IncidentStore {
     conn: RedisConnection,
@@ -134,11 +137,10 @@ impl IncidentStore {
 
     /// Stores one incident with its jobs, atomically.
     pub async fn ingest(&self, incident: &NewIncident) -> Result<IngestResult, StoreError> {
-        let reply: IngestReply = self
-            .ingest_invocation(incident)
-            .invoke_async(&mut self.conn.clone())
+        let mut results = self
+            .ingest_prepared(self.prepare_ingest(std::slice::from_ref(incident)))
             .await?;
-        Ok(IngestResult::from_reply(reply)?)
+        Ok(results.remove(0))
     }
 
     /// Stores several incidents (a JSON array) in one round trip; each is atomic on its own.
@@ -146,15 +148,35 @@ impl IncidentStore {
         &self,
         incidents: &[NewIncident],
     ) -> Result<Vec<IngestResult>, StoreError> {
-        if incidents.len() == 1 {
-            return Ok(vec![self.ingest(&incidents[0]).await?]);
+        self.ingest_prepared(self.prepare_ingest(incidents)).await
+    }
+
+    /// The CPU-bound half of storing incidents (compressing their payloads), apart from the round trip so
+    /// that a large request can do it off the async workers.
+    pub fn prepare_ingest(&self, incidents: &[NewIncident]) -> PreparedIngest {
+        PreparedIngest(
+            incidents
+                .iter()
+                .map(|i| self.ingest_invocation(i))
+                .collect(),
+        )
+    }
+
+    /// Runs what [`prepare_ingest`](Self::prepare_ingest) made, answering one result per incident.
+    pub async fn ingest_prepared(
+        &self,
+        prepared: PreparedIngest,
+    ) -> Result<Vec<IngestResult>, StoreError> {
+        let mut conn = self.conn.clone();
+        if let [single] = prepared.0.as_slice() {
+            let reply: IngestReply = single.invoke_async(&mut conn).await?;
+            return Ok(vec![IngestResult::from_reply(reply)?]);
         }
         let mut pipe = redis::pipe();
-        for incident in incidents {
-            pipe.invoke_script(&self.ingest_invocation(incident));
+        for invocation in &prepared.0 {
+            pipe.invoke_script(invocation);
         }
         // A pipeline of EVALSHA cannot fall back to EVAL, so make sure the script is loaded first.
-        let mut conn = self.conn.clone();
         scripts::INGEST
             .prepare_invoke()
             .load_async(&mut conn)
