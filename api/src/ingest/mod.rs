@@ -58,21 +58,20 @@ pub fn new_incident(
     resolve_aws: bool,
 ) -> NewIncident {
     let view = AlertView::new(&payload.value);
-    let dedup_key = view
-        .group_identity()
-        .map(|identity| format!("am:{}", hex_digest(identity.as_bytes())))
-        .or_else(|| {
-            options
-                .dedup_key
-                .as_ref()
-                .map(|key| format!("key:{}", hex_digest(key.as_bytes())))
-        });
+    let group_key = |identity: String| format!("am:{}", hex_digest(identity.as_bytes()));
+    let dedup_key = view.group_identity().map(group_key).or_else(|| {
+        options
+            .dedup_key
+            .as_ref()
+            .map(|key| format!("key:{}", hex_digest(key.as_bytes())))
+    });
     let request_key = hex_digest_of(&[request_scope.as_bytes(), b"\n", payload.text.as_bytes()]);
     NewIncident {
         id: new_job_id(),
         request_key: Some(request_key),
         request_ttl: REQUEST_MEMORY,
         dedup_key,
+        legacy_dedup_key: view.legacy_group_identity().map(group_key),
         resolved: view.is_resolved(),
         oncall: options.oncall.as_ref().map(|(plan_arn, wait)| OncallPlan {
             wait: *wait,

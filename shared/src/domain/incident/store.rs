@@ -46,6 +46,10 @@ pub struct NewIncident {
     pub request_ttl: Duration,
     /// Identity of the alert group: re-sends of an open incident with the same key join it.
     pub dedup_key: Option<String>,
+    /// The key an earlier release gave the same group, when it differs (see
+    /// [`AlertView::legacy_group_identity`](crate::domain::alert::AlertView::legacy_group_identity)): an
+    /// incident open under it is joined, never written anew.
+    pub legacy_dedup_key: Option<String>,
     pub resolved: bool,
     pub oncall: Option<OncallPlan>,
     /// The received JSON text (stored compressed unless `redis.compress_payloads` is off).
@@ -131,7 +135,8 @@ impl IncidentStore {
             .arg(&incident.title)
             .arg(&incident.alert_signature)
             .arg(if incident.resolve_aws { "1" } else { "0" })
-            .arg(&incident.occurrences);
+            .arg(&incident.occurrences)
+            .arg(incident.legacy_dedup_key.as_deref().unwrap_or(""));
         invocation
     }
 
