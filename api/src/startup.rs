@@ -1,5 +1,7 @@
 //! Building and running the HTTP server. `Application::build` can bind port 0, so tests run the real app.
 
+use crate::ingest::budget::BodyBudget;
+use crate::ingest::offload::Offload;
 use crate::routes::{ack, health, ingest, slack_interactions};
 use crate::state::AppState;
 use actix_web::dev::Server;
@@ -54,6 +56,8 @@ pub fn app_state(settings: Settings) -> anyhow::Result<AppState> {
     let incidents = IncidentStore::from_settings(redis.clone(), &settings.redis);
     let signer = AckSigner::from_settings(&settings);
     Ok(AppState {
+        body_budget: BodyBudget::new(settings.alert.body_budget_bytes),
+        offload: Offload::default(),
         redactor: Redactor::from_settings(&settings),
         settings: Arc::new(settings),
         incidents,

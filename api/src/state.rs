@@ -1,5 +1,7 @@
 //! What every request handler shares. Built once at start-up; holds no per-request state.
 
+use crate::ingest::budget::BodyBudget;
+use crate::ingest::offload::Offload;
 use std::sync::Arc;
 use versus_shared::domain::ack_token::AckSigner;
 use versus_shared::domain::incident::IncidentStore;
@@ -18,4 +20,8 @@ pub struct AppState {
     pub signer: Option<AckSigner>,
     pub redactor: Redactor,
     pub metrics: metrics_exporter_prometheus::PrometheusHandle,
+    /// Webhook body bytes in flight across all requests (`alert.body_budget_bytes`).
+    pub body_budget: BodyBudget,
+    /// Where large bodies are parsed and compressed.
+    pub offload: Offload,
 }

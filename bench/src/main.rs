@@ -13,7 +13,7 @@ mod stats;
 
 use anyhow::Context;
 use clap::{Parser, ValueEnum};
-use scenarios::{rss_mb, Bench, Sizes};
+use scenarios::{large_bodies, rss_mb, Bench, Sizes};
 use serde_json::{json, Value};
 use std::path::PathBuf;
 use std::process::Command;
@@ -51,6 +51,7 @@ enum Scenario {
     Single,
     Burst,
     Growth,
+    LargeBodies,
 }
 
 fn env_pair(pair: &str) -> Result<(String, String), String> {
@@ -173,6 +174,17 @@ async fn run(args: Args) -> anyhow::Result<()> {
         let r = bench.growth(&args.env).await?;
         eprintln!("      {r}");
         results.insert("growth".into(), r);
+    }
+
+    if wants(Scenario::LargeBodies) {
+        let (senders, seconds) = (
+            bench.sizes.large_body_senders,
+            bench.sizes.large_body_seconds,
+        );
+        eprintln!("[+] API memory: {senders} senders of maximum-size bodies, {seconds} s per shape, on an API of its own");
+        let r = large_bodies(&bench.fakes, &args.env, senders, seconds).await?;
+        eprintln!("      {r}");
+        results.insert("large_bodies".into(), r);
     }
 
     results.insert(

@@ -240,6 +240,27 @@ pub fn table(report: &Value) -> String {
         .iter()
         .filter_map(|v| num(v))
         .fold(0.0_f64, f64::max);
+    let large = &r["large_bodies"];
+    if !large.is_null() {
+        let shapes = &large["shapes"];
+        rows.push([
+            format!(
+                "versus-api peak RSS, {} senders of maximum-size (1 MiB) bodies",
+                large["connections"]
+            ),
+            format!(
+                "{} MB (idle {} MB); 100-incident arrays: {} answered 201, {} answered 503; tiny values: {} answered 201, {} answered 503",
+                fmt(&large["api_peak_mb"], 1),
+                fmt(&large["api_idle_peak_mb"], 1),
+                shapes["array_of_100_incidents"]["created"],
+                shapes["array_of_100_incidents"]["busy_503"],
+                shapes["tiny_values"]["created"],
+                shapes["tiny_values"]["busy_503"],
+            ),
+            "< 256 MB (chart limit)".into(),
+            verdict(num(&large["api_peak_mb"]).map(|peak| peak < 256.0)).into(),
+        ]);
+    }
     rows.push([
         "versus-api RSS: idle / peak".into(),
         format!(

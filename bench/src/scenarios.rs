@@ -4,10 +4,12 @@
 mod escalation;
 mod growth;
 mod ingest;
+mod large_bodies;
 mod notify;
 mod redis_info;
 mod sizes;
 
+pub use large_bodies::large_bodies;
 pub use sizes::Sizes;
 
 use crate::fakes::Fakes;

@@ -287,6 +287,8 @@ def test_config_values_reach_config_yaml() -> None:
         "compress_payloads": True,
     }
     assert cfg["alert"]["body_limit_bytes"] == 1048576
+    assert cfg["alert"]["max_incidents_per_request"] == 100
+    assert cfg["alert"]["body_budget_bytes"] == 4194304
 
 
 def test_irsa_annotation_and_region() -> None:

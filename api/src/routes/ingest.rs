@@ -1,11 +1,12 @@
 //! `POST /api/incidents`: store the incident(s) and their jobs, answer `201` only once Redis has them.
 
 use crate::error::ApiError;
-use crate::ingest::{body, new_incident, query::RawIngestQuery};
+use crate::ingest::incidents_of;
+use crate::ingest::query::RawIngestQuery;
+use crate::ingest::read::{read_body, BodyLimits, ReadBody};
 use crate::state::AppState;
 use actix_web::http::header;
 use actix_web::{web, HttpRequest, HttpResponse};
-use futures::StreamExt;
 use serde_json::{json, Value};
 use std::time::Instant;
 use versus_shared::domain::incident::{IngestOutcome, IngestResult};
@@ -40,30 +41,36 @@ async fn accept(
         ApiError::bad_request("invalid_query", format!("query string is malformed: {e}"))
     })?;
     let options = query.check(&state.settings.oncall)?;
-    let body = read_limited(req, payload, state.settings.alert.body_limit_bytes).await?;
+    let limits = BodyLimits {
+        max_bytes: state.settings.alert.body_limit_bytes,
+        max_incidents: state.settings.alert.max_incidents_per_request,
+    };
+    // The reservation is held until this request has answered: the parsed body lives that long.
+    let ReadBody {
+        bytes: body,
+        reservation: _reservation,
+    } = read_body(req, payload, limits, &state.body_budget).await?;
     if state.settings.alert.debug_body {
         tracing::debug!(body = %state.redactor.redact(&String::from_utf8_lossy(&body)), "received webhook body");
     }
-    let starts_as_array = body.iter().find(|b| !b.is_ascii_whitespace()) == Some(&b'[');
-    let payloads = body::parse(body)?;
-    let is_array = payloads.len() > 1 || starts_as_array;
+    let query_string = req.query_string().to_string();
     let resolve_aws = state.settings.oncall.aws_incident_manager.resolve_incident;
-    let incidents: Vec<_> = payloads
-        .into_iter()
-        .enumerate()
-        .map(|(index, payload)| {
-            new_incident(
-                payload,
-                &options,
-                &format!("{}#{index}", req.query_string()),
-                resolve_aws,
-            )
+    let store = state.incidents.clone();
+    let (incidents, prepared, is_array) = state
+        .offload
+        .run(body.len(), move || {
+            let (incidents, is_array) = incidents_of(body, &options, &query_string, resolve_aws)?;
+            let prepared = store.prepare_ingest(&incidents);
+            Ok::<_, ApiError>((incidents, prepared, is_array))
         })
-        .collect();
+        .await?;
 
     let redis_budget = state.settings.redis.request_budget();
-    let results = match tokio::time::timeout(redis_budget, state.incidents.ingest_many(&incidents))
-        .await
+    let results = match tokio::time::timeout(
+        redis_budget,
+        state.incidents.ingest_prepared(prepared),
+    )
+    .await
     {
         Ok(Ok(results)) => {
             state.health.mark_ok();
@@ -71,13 +78,13 @@ async fn accept(
         }
         Ok(Err(error)) => {
             state.health.mark_down();
-            tracing::error!(%error, "cannot store incident; answering 503 so the sender retries");
-            return Err(ApiError::Unavailable);
+            tracing::error!(%error, "cannot confirm that the incidents were stored; answering 503 so the sender retries");
+            return Err(ApiError::IngestUnconfirmed);
         }
         Err(_) => {
             state.health.mark_down();
             tracing::error!(timeout = ?redis_budget, "Redis did not answer in time; answering 503 so the sender retries");
-            return Err(ApiError::Unavailable);
+            return Err(ApiError::IngestUnconfirmed);
         }
     };
 
@@ -150,33 +157,4 @@ fn check_content_type(req: &HttpRequest) -> Result<(), ApiError> {
     } else {
         Err(ApiError::UnsupportedMediaType(text.to_string()))
     }
-}
-
-async fn read_limited(
-    req: &HttpRequest,
-    mut payload: web::Payload,
-    limit: usize,
-) -> Result<web::BytesMut, ApiError> {
-    let declared = req
-        .headers()
-        .get(header::CONTENT_LENGTH)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.parse::<usize>().ok());
-    if declared.is_some_and(|length| length > limit) {
-        return Err(ApiError::TooLarge { limit });
-    }
-    let mut body = web::BytesMut::with_capacity(declared.unwrap_or(4096).min(limit));
-    while let Some(chunk) = payload.next().await {
-        let chunk = chunk.map_err(|e| {
-            ApiError::bad_request(
-                "invalid_json",
-                format!("request body could not be read: {e}"),
-            )
-        })?;
-        if body.len() + chunk.len() > limit {
-            return Err(ApiError::TooLarge { limit });
-        }
-        body.extend_from_slice(&chunk);
-    }
-    Ok(body)
 }

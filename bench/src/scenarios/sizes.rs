@@ -20,6 +20,9 @@ pub struct Sizes {
     pub growth: [usize; 2],
     pub growth_ingest: u64,
     pub growth_escalations: usize,
+    /// Concurrent senders of maximum-size bodies, and seconds per body shape.
+    pub large_body_senders: usize,
+    pub large_body_seconds: u64,
 }
 
 impl Sizes {
@@ -39,6 +42,8 @@ impl Sizes {
             growth: [1_000, 100_000],
             growth_ingest: 12_000,
             growth_escalations: 200,
+            large_body_senders: 16,
+            large_body_seconds: 10,
         }
     }
 
@@ -54,6 +59,7 @@ impl Sizes {
             growth: [1_000, 10_000],
             growth_ingest: 4_000,
             growth_escalations: 20,
+            large_body_seconds: 3,
             ..Self::full(connections)
         }
     }

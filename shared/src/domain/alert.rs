@@ -177,8 +177,30 @@ impl<'a> AlertView<'a> {
         digests.join("\n")
     }
 
-    /// The incident identity of an Alertmanager group: `receiver + groupKey`.
+    /// The incident identity of an Alertmanager group, `receiver + groupKey`, encoded so that no two
+    /// different pairs share it. A pair without a line break in either part is `receiver\ngroupKey`,
+    /// exactly as earlier releases wrote every pair: its one line break can only be the separator, and
+    /// keeping it keeps the identity keys of every open incident. Any other pair is the JSON array
+    /// `["receiver","groupKey"]`, which has no raw line break and so never equals the first form.
     pub fn group_identity(&self) -> Option<String> {
+        let (receiver, group) = self.group_parts()?;
+        if receiver.contains('\n') || group.contains('\n') {
+            Some(serde_json::json!([receiver, group]).to_string())
+        } else {
+            Some(format!("{receiver}\n{group}"))
+        }
+    }
+
+    /// How releases before the unambiguous encoding wrote [`group_identity`](Self::group_identity), when it
+    /// differs from it: `receiver\ngroupKey`, which two pairs can share when a part holds a line break.
+    /// An incident they opened is still found under it.
+    pub fn legacy_group_identity(&self) -> Option<String> {
+        let (receiver, group) = self.group_parts()?;
+        (receiver.contains('\n') || group.contains('\n')).then(|| format!("{receiver}\n{group}"))
+    }
+
+    /// `receiver` (trimmed; empty when missing) and `groupKey` (its JSON text when not a string).
+    fn group_parts(&self) -> Option<(&'a str, String)> {
         if !self.is_alertmanager() {
             return None;
         }
@@ -188,7 +210,7 @@ impl<'a> AlertView<'a> {
                 .map(str::to_string)
                 .unwrap_or_else(|| g.to_string())
         })?;
-        Some(format!("{receiver}\n{group}"))
+        Some((receiver, group))
     }
 }
 
@@ -256,6 +278,55 @@ mod tests {
             view.group_identity().unwrap(),
             "versus-critical\n{}:{alertname=\"HighErrorRate\"}"
         );
+    }
+
+    fn group(receiver: &str, group_key: &str) -> Value {
+        json!({"receiver": receiver, "groupKey": group_key, "alerts": []})
+    }
+
+    #[test]
+    fn group_identities_of_different_pairs_differ_even_with_line_breaks() {
+        let parts = [
+            "",
+            "a",
+            "b",
+            "\n",
+            "a\n",
+            "\nb",
+            "a\nb",
+            "a\nb\nc",
+            "[\"a\",\"b\"]",
+        ];
+        let mut seen = std::collections::HashMap::new();
+        for receiver in parts {
+            for group_key in parts {
+                let payload = group(receiver, group_key);
+                let identity = AlertView::new(&payload).group_identity().unwrap();
+                // Receivers are trimmed, so compare the pairs as the identity sees them.
+                let pair = (receiver.trim().to_string(), group_key.to_string());
+                if let Some(other) = seen.insert(identity.clone(), pair.clone()) {
+                    assert_eq!(other, pair, "{identity:?} names two pairs");
+                }
+            }
+        }
+        let one = AlertView::new(&group("a\nb", "c")).group_identity();
+        let other = AlertView::new(&group("a", "b\nc")).group_identity();
+        assert_ne!(one, other);
+    }
+
+    #[test]
+    fn pairs_without_line_breaks_keep_the_identity_earlier_releases_wrote() {
+        let payload = group("versus-critical", "{}:{alertname=\"X\"}");
+        let view = AlertView::new(&payload);
+        assert_eq!(
+            view.group_identity().unwrap(),
+            "versus-critical\n{}:{alertname=\"X\"}"
+        );
+        assert_eq!(view.legacy_group_identity(), None);
+        let payload = group("a\nb", "c");
+        let view = AlertView::new(&payload);
+        assert_eq!(view.group_identity().unwrap(), r#"["a\nb","c"]"#);
+        assert_eq!(view.legacy_group_identity().unwrap(), "a\nb\nc");
     }
 
     #[test]

@@ -87,7 +87,11 @@ pub fn describe_api() {
     );
     describe_counter!(
         "versus_ingest_rejected_total",
-        "Ingest requests refused, by reason; redis_unavailable is the 503 that makes senders retry"
+        "Ingest requests refused, by reason; redis_unavailable and busy are the 503s that make senders retry"
+    );
+    describe_gauge!(
+        "versus_ingest_body_bytes_in_flight",
+        "Webhook body bytes held by requests in flight, against alert.body_budget_bytes"
     );
     describe_counter!(
         "versus_incident_deduplicated_total",
@@ -122,9 +126,11 @@ pub fn describe_api() {
         "empty_body",
         "not_object",
         "too_large",
+        "too_many_incidents",
         "unsupported_media_type",
         "invalid_query",
         "redis_unavailable",
+        "busy",
     ] {
         counter!("versus_ingest_rejected_total", "reason" => reason).increment(0);
     }
@@ -135,6 +141,7 @@ pub fn describe_api() {
     }
     counter!("versus_incident_deduplicated_total").increment(0);
     counter!("versus_slack_callbacks_rejected_total").increment(0);
+    metrics::gauge!("versus_ingest_body_bytes_in_flight").set(0.0);
     // Registered, so they are scraped (all buckets 0) before the first sample.
     let _ = histogram!("versus_ingest_request_duration_seconds");
     let _ = histogram!("versus_time_to_acknowledge_seconds");

@@ -24,6 +24,7 @@ fn incident(id: &str, group: &str, resolved: bool, signature: &str) -> NewIncide
         request_key: None,
         request_ttl: Duration::from_secs(60),
         dedup_key: Some(group.into()),
+        legacy_dedup_key: None,
         resolved,
         oncall: Some(OncallPlan {
             wait: Duration::ZERO,

@@ -1,7 +1,9 @@
 //! The path every alert takes: a webhook posted to the real `versus-api` is stored in Redis,
 //! picked up by the real `versus-worker` and posted to (fake) Slack with the right wire format.
-//! Rejections are in `rejects`, Slack failures and logging in `slack`.
+//! Rejections are in `rejects`, the bounds on what requests may hold in `limits`, Slack failures and
+//! logging in `slack`.
 
+mod limits;
 mod rejects;
 mod slack;
 

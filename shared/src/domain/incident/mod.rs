@@ -21,4 +21,4 @@ pub use replies::{
     AckResult, EscalateDecision, EscalationResult, IngestOutcome, IngestResult, UnexpectedReply,
 };
 pub use state::{AckChannel, IncidentState, UnknownState};
-pub use store::{IncidentStore, NewIncident, OncallPlan, StoreError};
+pub use store::{IncidentStore, NewIncident, OncallPlan, PreparedIngest, StoreError};

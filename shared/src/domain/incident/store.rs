@@ -46,6 +46,10 @@ pub struct NewIncident {
     pub request_ttl: Duration,
     /// Identity of the alert group: re-sends of an open incident with the same key join it.
     pub dedup_key: Option<String>,
+    /// The key an earlier release gave the same group, when it differs (see
+    /// [`AlertView::legacy_group_identity`](crate::domain::alert::AlertView::legacy_group_identity)): an
+    /// incident open under it is joined, never written anew.
+    pub legacy_dedup_key: Option<String>,
     pub resolved: bool,
     pub oncall: Option<OncallPlan>,
     /// The received JSON text (stored compressed unless `redis.compress_payloads` is off).
@@ -62,6 +66,9 @@ pub struct NewIncident {
     /// Queue `UpdateIncidentRecord` when an escalated incident resolves.
     pub resolve_aws: bool,
 }
+
+/// Incidents ready to store: see [`IncidentStore::prepare_ingest`].
+pub struct PreparedIngest(Vec<redis::ScriptInvocation<'static>>);
 
 #[derive(Clone)]
 pub struct IncidentStore {
@@ -128,17 +135,17 @@ impl IncidentStore {
             .arg(&incident.title)
             .arg(&incident.alert_signature)
             .arg(if incident.resolve_aws { "1" } else { "0" })
-            .arg(&incident.occurrences);
+            .arg(&incident.occurrences)
+            .arg(incident.legacy_dedup_key.as_deref().unwrap_or(""));
         invocation
     }
 
     /// Stores one incident with its jobs, atomically.
     pub async fn ingest(&self, incident: &NewIncident) -> Result<IngestResult, StoreError> {
-        let reply: IngestReply = self
-            .ingest_invocation(incident)
-            .invoke_async(&mut self.conn.clone())
+        let mut results = self
+            .ingest_prepared(self.prepare_ingest(std::slice::from_ref(incident)))
             .await?;
-        Ok(IngestResult::from_reply(reply)?)
+        Ok(results.remove(0))
     }
 
     /// Stores several incidents (a JSON array) in one round trip; each is atomic on its own.
@@ -146,15 +153,35 @@ impl IncidentStore {
         &self,
         incidents: &[NewIncident],
     ) -> Result<Vec<IngestResult>, StoreError> {
-        if incidents.len() == 1 {
-            return Ok(vec![self.ingest(&incidents[0]).await?]);
+        self.ingest_prepared(self.prepare_ingest(incidents)).await
+    }
+
+    /// The CPU-bound half of storing incidents (compressing their payloads), apart from the round trip so
+    /// that a large request can do it off the async workers.
+    pub fn prepare_ingest(&self, incidents: &[NewIncident]) -> PreparedIngest {
+        PreparedIngest(
+            incidents
+                .iter()
+                .map(|i| self.ingest_invocation(i))
+                .collect(),
+        )
+    }
+
+    /// Runs what [`prepare_ingest`](Self::prepare_ingest) made, answering one result per incident.
+    pub async fn ingest_prepared(
+        &self,
+        prepared: PreparedIngest,
+    ) -> Result<Vec<IngestResult>, StoreError> {
+        let mut conn = self.conn.clone();
+        if let [single] = prepared.0.as_slice() {
+            let reply: IngestReply = single.invoke_async(&mut conn).await?;
+            return Ok(vec![IngestResult::from_reply(reply)?]);
         }
         let mut pipe = redis::pipe();
-        for incident in incidents {
-            pipe.invoke_script(&self.ingest_invocation(incident));
+        for invocation in &prepared.0 {
+            pipe.invoke_script(invocation);
         }
         // A pipeline of EVALSHA cannot fall back to EVAL, so make sure the script is loaded first.
-        let mut conn = self.conn.clone();
         scripts::INGEST
             .prepare_invoke()
             .load_async(&mut conn)

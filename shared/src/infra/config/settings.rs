@@ -54,6 +54,10 @@ pub struct AlertSettings {
     pub debug_body: bool,
     /// Largest accepted webhook body; larger ones get `413`.
     pub body_limit_bytes: usize,
+    /// Most incidents (array elements) one request may hold; more get `413` and nothing is stored.
+    pub max_incidents_per_request: usize,
+    /// Webhook body bytes all requests in flight may hold together; over it a request gets `503`.
+    pub body_budget_bytes: usize,
     pub slack: SlackSettings,
 }
 
@@ -62,6 +66,10 @@ impl Default for AlertSettings {
         Self {
             debug_body: false,
             body_limit_bytes: 1024 * 1024,
+            max_incidents_per_request: 100,
+            // Parsing and storing a body costs a multiple of its size: this keeps the API well inside the
+            // chart's 256Mi memory limit even for the worst shape of body (docs/performance.md).
+            body_budget_bytes: 4 * 1024 * 1024,
             slack: SlackSettings::default(),
         }
     }

@@ -203,9 +203,29 @@ fn defaults_fill_everything_optional() {
     let settings = load_with_env(&path, &HashMap::new()).unwrap();
     assert_eq!(settings.port, 3000);
     assert_eq!(settings.alert.body_limit_bytes, 1024 * 1024);
+    assert_eq!(settings.alert.max_incidents_per_request, 100);
+    assert_eq!(settings.alert.body_budget_bytes, 4 * 1024 * 1024);
     assert_eq!(settings.alert.slack.api_url, "https://slack.com/api");
     assert_eq!(settings.oncall.aws_incident_manager.impact["critical"], 1);
     assert_eq!(settings.redis.retention_hours, 168);
+}
+
+#[test]
+fn ingest_bounds_are_checked_against_each_other() {
+    let (_dir, path) = write_config(
+        "alert:\n  body_limit_bytes: 2000\n  body_budget_bytes: 1000\n  max_incidents_per_request: 0\n",
+    );
+    let text = load_with_env(&path, &HashMap::new())
+        .unwrap_err()
+        .to_string();
+    assert!(
+        text.contains("alert.body_budget_bytes: is 1000, less than alert.body_limit_bytes (2000)"),
+        "{text}"
+    );
+    assert!(
+        text.contains("alert.max_incidents_per_request: must be between 1 and 10000"),
+        "{text}"
+    );
 }
 
 #[test]

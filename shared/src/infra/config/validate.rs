@@ -31,6 +31,13 @@ impl Problems {
     }
 }
 
+/// Upper bound of `alert.max_incidents_per_request`: each incident of a request is one script in one
+/// Redis pipeline.
+const MAX_INCIDENTS_PER_REQUEST: usize = 10_000;
+
+/// Upper bound of `alert.body_budget_bytes`.
+const MAX_BODY_BUDGET_BYTES: usize = 1 << 30;
+
 fn is_http_url(value: &str) -> bool {
     value.starts_with("http://") || value.starts_with("https://")
 }
@@ -62,6 +69,24 @@ pub fn validate(settings: &Settings, config_path: &Path) -> Vec<Problem> {
         alert.body_limit_bytes > 0,
         "alert.body_limit_bytes",
         "must be greater than 0",
+    );
+    p.check(
+        (1..=MAX_INCIDENTS_PER_REQUEST).contains(&alert.max_incidents_per_request),
+        "alert.max_incidents_per_request",
+        format!("must be between 1 and {MAX_INCIDENTS_PER_REQUEST}"),
+    );
+    p.check(
+        alert.body_budget_bytes >= alert.body_limit_bytes,
+        "alert.body_budget_bytes",
+        format!(
+            "is {}, less than alert.body_limit_bytes ({}): a request of the largest allowed size could never be read; raise it, or lower alert.body_limit_bytes",
+            alert.body_budget_bytes, alert.body_limit_bytes
+        ),
+    );
+    p.check(
+        alert.body_budget_bytes <= MAX_BODY_BUDGET_BYTES,
+        "alert.body_budget_bytes",
+        format!("must be at most {MAX_BODY_BUDGET_BYTES} (1 GiB)"),
     );
     let slack = &alert.slack;
     if slack.enable {

@@ -3,7 +3,8 @@
 --       6 retention_ms, 7 status (firing|resolved), 8 oncall (0|1), 9 wait_ms, 10 plan_arn,
 --       11 payload (JSON, zstd-compressed unless redis.compress_payloads is off), 12 source, 13 severity,
 --       14 title, 15 alert_signature, 16 resolve_aws (0|1),
---       17 occurrences (digests of the payload's alerts, one per line)
+--       17 occurrences (digests of the payload's alerts, one per line),
+--       18 legacy_dedup_key ('' = none; the key an earlier release gave the same group, when it differs)
 -- Returns {outcome, incident_id, previous_state, open_ms}: outcome is created | updated | unchanged | resolved |
 -- duplicate_request (a retry of a request seen within request_ttl, unless it fires again what has resolved
 -- since); open_ms is how long a resolved incident was open (for time-to-resolve).
@@ -40,6 +41,20 @@ if open_id then
   open_state = redis.call('HGET', vi_key(prefix, open_id), 'state') or ''
   if not vi_is_open(open_state) then
     open_id = false
+  end
+end
+
+-- An incident an earlier release opened under the group's old, ambiguous key is joined (and that key goes
+-- when it closes), so no resolve misses it after an upgrade; new incidents are keyed only by ARGV[5].
+local open_key = dedup
+if not open_id and ARGV[18] ~= '' then
+  local legacy = prefix .. 'dedup:' .. ARGV[18]
+  local legacy_id = redis.call('GET', legacy)
+  if legacy_id then
+    local legacy_state = redis.call('HGET', vi_key(prefix, legacy_id), 'state') or ''
+    if vi_is_open(legacy_state) then
+      open_id, open_state, open_key = legacy_id, legacy_state, legacy
+    end
   end
 end
 
@@ -90,7 +105,7 @@ if open_id and ARGV[7] ~= 'resolved' and ARGV[12] == 'alertmanager' then
   if seen_count > 0 and fresh_count > 0 and not overlap then
     redis.call('HSET', key, 'state', 'resolved', 'resolved_ms', now, 'updated_ms', now, 'resolved_from', open_state,
       'resolved_by', 'fired_anew')
-    redis.call('DEL', dedup)
+    redis.call('DEL', open_key)
     vi_slack_update(prefix, open_id, 'resolved', now)
     if open_state == 'escalated' and ARGV[16] == '1' then
       vq_push(prefix, 'aws_resolve', open_id, vi_job(open_id), 0, open_id, retention, now)
@@ -104,7 +119,7 @@ if open_id then
   if ARGV[7] == 'resolved' then
     redis.call('HSET', key, 'state', 'resolved', 'resolved_ms', now, 'updated_ms', now, 'payload', ARGV[11],
       'occurrences', ARGV[17], 'resolved_from', open_state)
-    redis.call('DEL', dedup)
+    redis.call('DEL', open_key)
     vi_slack_update(prefix, open_id, 'resolved', now)
     if open_state == 'escalated' and ARGV[16] == '1' then
       vq_push(prefix, 'aws_resolve', open_id, vi_job(open_id), 0, open_id, retention, now)
