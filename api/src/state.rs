@@ -1,5 +1,6 @@
 //! What every request handler shares. Built once at start-up; holds no per-request state.
 
+use crate::auth::IngestCredentials;
 use std::sync::Arc;
 use versus_shared::domain::ack_token::AckSigner;
 use versus_shared::domain::incident::IncidentStore;
@@ -17,5 +18,7 @@ pub struct AppState {
     /// Present when on-call is ready (enable or initialized_only).
     pub signer: Option<AckSigner>,
     pub redactor: Redactor,
+    /// Present when `ingest_auth` is set: ingest routes then require these credentials.
+    pub ingest_credentials: Option<Arc<IngestCredentials>>,
     pub metrics: metrics_exporter_prometheus::PrometheusHandle,
 }

@@ -87,7 +87,7 @@ pub fn describe_api() {
     );
     describe_counter!(
         "versus_ingest_rejected_total",
-        "Ingest requests refused, by reason; redis_unavailable is the 503 that makes senders retry"
+        "Ingest requests refused, by reason; redis_unavailable is the 503 that makes senders retry, unauthorized the 401 of missing or wrong ingest_auth credentials"
     );
     describe_counter!(
         "versus_incident_deduplicated_total",
@@ -124,6 +124,7 @@ pub fn describe_api() {
         "too_large",
         "unsupported_media_type",
         "invalid_query",
+        "unauthorized",
         "redis_unavailable",
     ] {
         counter!("versus_ingest_rejected_total", "reason" => reason).increment(0);
