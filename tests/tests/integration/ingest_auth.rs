@@ -12,7 +12,7 @@ use std::process::Command;
 use versus_api::startup::{app_state, configure};
 use versus_shared::infra::config::{BasicAuthSettings, IngestAuthSettings, Settings};
 use versus_shared::infra::secret::Secret;
-use versus_tests::topology::CONFIG_PATH;
+use versus_tests::config_file::shipped_config_with;
 use versus_tests::{binary_path, RedisServer, API_BIN, WORKER_BIN};
 
 const OLD_TOKEN: &str = "ingest-token-old-0123456789";
@@ -157,22 +157,10 @@ async fn the_ack_link_keeps_its_own_check_and_needs_no_ingest_credentials() {
 #[core::prelude::v1::test]
 fn an_empty_ingest_token_is_a_start_up_and_check_error() {
     let dir = tempfile::tempdir().unwrap();
-    let shipped = std::fs::read_to_string(CONFIG_PATH).unwrap();
-    let config = dir.path().join("config.yaml");
-    std::fs::write(
-        &config,
-        format!(
-            "{}\ningest_auth:\n  bearer_tokens: [\"${{VERSUS_INGEST_TOKEN:-}}\"]\n",
-            shipped.replace(
-                "template_path: config/slack_message.tmpl",
-                &format!(
-                    "template_path: {}/../config/slack_message.tmpl",
-                    env!("CARGO_MANIFEST_DIR")
-                )
-            )
-        ),
-    )
-    .unwrap();
+    let config = shipped_config_with(
+        dir.path(),
+        "ingest_auth:\n  bearer_tokens: [\"${VERSUS_INGEST_TOKEN:-}\"]\n",
+    );
     for binary in [API_BIN, WORKER_BIN] {
         for check in [true, false] {
             let mut command = Command::new(binary_path(binary));
