@@ -8,8 +8,10 @@
 //! - [`routes`]: one file per endpoint: ingest, the ack link and its page, Slack's button callbacks, probes.
 //! - [`ingest`]: reading a webhook into incidents: the body (one object or an array), the query parameters
 //!   and what is stored for each incident.
+//! - [`auth`]: `ingest_auth`, the credentials that routes creating or changing incidents require.
 //! - [`error`]: how a failure answers (`400`, `413`, `415`, `503` with `Retry-After`).
 
+pub mod auth;
 pub mod error;
 pub mod ingest;
 pub mod routes;

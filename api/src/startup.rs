@@ -2,9 +2,12 @@
 
 use crate::ingest::budget::BodyBudget;
 use crate::ingest::offload::Offload;
+use crate::auth::{require_ingest_auth, IngestCredentials};
+use crate::routes::ack_headers::ack_security_headers;
 use crate::routes::{ack, health, ingest, slack_interactions};
 use crate::state::AppState;
 use actix_web::dev::Server;
+use actix_web::middleware::from_fn;
 use actix_web::{web, App, HttpServer};
 use anyhow::Context;
 use std::net::TcpListener;
@@ -59,6 +62,10 @@ pub fn app_state(settings: Settings) -> anyhow::Result<AppState> {
         body_budget: BodyBudget::new(settings.alert.body_budget_bytes),
         offload: Offload::default(),
         redactor: Redactor::from_settings(&settings),
+        ingest_credentials: settings
+            .ingest_auth
+            .as_ref()
+            .map(|auth| Arc::new(IngestCredentials::from_settings(auth))),
         settings: Arc::new(settings),
         incidents,
         redis,
@@ -78,14 +85,25 @@ pub fn configure(cfg: &mut web::ServiceConfig, state: AppState) {
         .route("/healthz", web::get().to(health::healthz))
         .route("/readyz", web::get().to(health::readyz))
         .route("/metrics", web::get().to(health::metrics))
-        .route("/api/incidents", web::post().to(ingest::ingest))
-        .route("/api/incidents/", web::post().to(ingest::ingest))
         .route(
             "/api/slack/interactions",
             web::post().to(slack_interactions::interactions),
         );
+    for path in ["/api/incidents", "/api/incidents/"] {
+        cfg.service(
+            web::resource(path)
+                .wrap(from_fn(require_ingest_auth))
+                .route(web::post().to(ingest::ingest)),
+        );
+    }
+    // HEAD answers as GET does (actix sends no body) and, like GET, changes nothing.
     for base in ["/api/incidents/ack/{token}", "/api/ack/{token}"] {
-        cfg.route(base, web::get().to(ack::show))
-            .route(base, web::post().to(ack::acknowledge));
+        cfg.service(
+            web::resource(base)
+                .wrap(ack_security_headers())
+                .route(web::get().to(ack::show))
+                .route(web::head().to(ack::show))
+                .route(web::post().to(ack::acknowledge)),
+        );
     }
 }

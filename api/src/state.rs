@@ -2,6 +2,7 @@
 
 use crate::ingest::budget::BodyBudget;
 use crate::ingest::offload::Offload;
+use crate::auth::IngestCredentials;
 use std::sync::Arc;
 use versus_shared::domain::ack_token::AckSigner;
 use versus_shared::domain::incident::IncidentStore;
@@ -19,6 +20,8 @@ pub struct AppState {
     /// Present when on-call is ready (enable or initialized_only).
     pub signer: Option<AckSigner>,
     pub redactor: Redactor,
+    /// Present when `ingest_auth` is set: ingest routes then require these credentials.
+    pub ingest_credentials: Option<Arc<IngestCredentials>>,
     pub metrics: metrics_exporter_prometheus::PrometheusHandle,
     /// Webhook body bytes in flight across all requests (`alert.body_budget_bytes`).
     pub body_budget: BodyBudget,

@@ -210,6 +210,51 @@ def test_generated_secrets_when_not_given() -> None:
     )
 
 
+# --- Ingest authentication and the NetworkPolicy -------------------------------------------------
+
+
+def test_ingest_auth_and_network_policy_are_off_by_default() -> None:
+    r = rendered_set("default")
+    assert r.of_kind("NetworkPolicy") == []
+    assert "ingest_auth" not in r.versus_config()
+    for component in ("api", "worker"):
+        names = {e["name"] for e in container(r.deployment(component)).get("env", [])}
+        assert "VERSUS_INGEST_TOKEN" not in names
+
+
+def test_ingest_auth_takes_its_token_from_the_secret() -> None:
+    values = load_values(VALUE_SETS["ingest-auth"])
+    token = values["secrets"]["ingestToken"]
+    r = render(values)
+    assert r.versus_config()["ingest_auth"] == {"bearer_tokens": ["${VERSUS_INGEST_TOKEN}"]}
+    data = r.one("Secret")["data"]
+    assert base64.b64decode(data["ingest-token"]).decode() == token
+    for cm in r.of_kind("ConfigMap"):
+        assert token not in yaml.safe_dump(chartlib.strip_private(cm))
+    for component in ("api", "worker"):
+        env = {e["name"]: e for e in container(r.deployment(component))["env"]}
+        ref = env["VERSUS_INGEST_TOKEN"]["valueFrom"]["secretKeyRef"]
+        assert ref == {"name": chartlib.fullname(), "key": "ingest-token"}
+    existing = render(deep_merge(load_values(VALUE_SETS["existing-secret"]), {"ingestAuth": {"enabled": True}}))
+    env = {e["name"]: e for e in container(existing.deployment("api"))["env"]}
+    assert env["VERSUS_INGEST_TOKEN"]["valueFrom"]["secretKeyRef"] == {"name": "versus-credentials", "key": "ingest-token"}
+
+
+def test_network_policy_admits_only_the_ingress_controller_and_named_namespaces() -> None:
+    r = rendered_set("ingest-auth")
+    policy = r.one("NetworkPolicy", "api")
+    spec = policy["spec"]
+    assert labels_match(spec["podSelector"]["matchLabels"], r.deployment("api")["spec"]["template"]["metadata"]["labels"])
+    assert not labels_match(spec["podSelector"]["matchLabels"], r.deployment("worker")["spec"]["template"]["metadata"]["labels"])
+    assert spec["policyTypes"] == ["Ingress"]
+    [rule] = spec["ingress"]
+    assert rule["ports"] == [{"protocol": "TCP", "port": 3000}]
+    controller, monitoring = rule["from"]
+    assert controller["namespaceSelector"] == {"matchLabels": {"kubernetes.io/metadata.name": "ingress-nginx"}}
+    assert controller["podSelector"] == {"matchLabels": {"app.kubernetes.io/name": "ingress-nginx"}}
+    assert monitoring == {"namespaceSelector": {"matchLabels": {"kubernetes.io/metadata.name": "monitoring"}}}
+
+
 # --- Deployments: probes, security, termination ------------------------------------------------
 
 

@@ -30,6 +30,7 @@ pub mod alertmanager_server;
 pub mod alertmanager_webhook;
 pub mod alerts;
 mod call_outcome;
+pub mod config_file;
 mod failure_plan;
 pub mod fake_server;
 pub mod fake_slack;

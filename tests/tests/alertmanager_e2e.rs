@@ -2,8 +2,9 @@
 //! documentation (`config/examples/alertmanager-*.yml`).
 //!
 //! Each test starts a Versus installation (Redis, FakeSlack, FakeSsm, real `versus-api` and `versus-worker`;
-//! see `versus_tests::Topology`) and a real Alertmanager on 127.0.0.1 running one of the committed example
-//! configs, rendered with the test's API URL and short timings (group_wait 1s, group_interval 1s,
+//! see `versus_tests::Topology`) that requires an ingest token (`ingest_auth`), and a real Alertmanager on
+//! 127.0.0.1 running one of the committed example configs, which send that token natively
+//! (`http_config.authorization.credentials_file`), rendered with the test's API URL, token file and short timings (group_wait 1s, group_interval 1s,
 //! repeat_interval 2s). Alerts go into Alertmanager through its v2 API and are resolved the way Prometheus
 //! does it: sent again with an `endsAt` in the past. What Versus did is read from the fakes and Redis; what
 //! Alertmanager thinks of its deliveries from its own `/metrics`.
@@ -12,6 +13,7 @@
 //! `scripts/install-alertmanager.sh`. Without them every test fails and says so.
 
 use std::collections::HashMap;
+use std::path::PathBuf;
 use std::time::Duration;
 
 use redis::AsyncCommands;
@@ -19,10 +21,11 @@ use serde_json::Value;
 use versus_shared::domain::incident::{AckChannel, Incident, IncidentState};
 use versus_tests::alertmanager_server::*;
 use versus_tests::alertmanager_webhook::{labels, Notification, NotifiedAlert};
+use versus_tests::config_file::{shipped_config_with, INGEST_AUTH_FROM_ENV};
 use versus_tests::slack_messages::{buttons, posts_mentioning};
 use versus_tests::timing::{ms_of, now_ms, sleep_until_ms};
 use versus_tests::topology::{KEY_PREFIX, TEST_RESPONSE_PLAN_ARN};
-use versus_tests::{poll_until, wait_until, Topology};
+use versus_tests::{poll_until, wait_until, Topology, TopologyBuilder};
 
 const BASIC: &str = "alertmanager-basic.yml";
 const INITIALIZED_ONLY: &str = "alertmanager-initialized-only.yml";
@@ -41,34 +44,81 @@ const TO_SLACK: Duration = Duration::from_secs(15);
 /// concludes that repeats do not page twice. repeat_interval is 2 s.
 const NOTIFICATIONS_WITH_REPEATS: usize = 4;
 
+/// The token Versus accepts (`ingest_auth.bearer_tokens`).
+const INGEST_TOKEN: &str = "versus-e2e-ingest-token-0123456789";
+/// Where the committed examples read the token Alertmanager sends.
+const EXAMPLE_TOKEN_FILE: &str = "/etc/alertmanager/secrets/versus-ingest-token";
+
+/// Versus's `ingest_auth` (accepting [`INGEST_TOKEN`]) and the token file Alertmanager sends from.
+struct IngestAuth {
+    _dir: tempfile::TempDir,
+    config: PathBuf,
+    token_file: String,
+}
+
+impl IngestAuth {
+    /// Alertmanager will send `sent_token`.
+    fn new(sent_token: &str) -> Self {
+        let dir = tempfile::tempdir().expect("a temporary directory");
+        let config = shipped_config_with(dir.path(), INGEST_AUTH_FROM_ENV);
+        let token_file = dir.path().join("ingest-token");
+        std::fs::write(&token_file, sent_token).expect("write the token file");
+        Self {
+            token_file: token_file.display().to_string(),
+            config,
+            _dir: dir,
+        }
+    }
+
+    fn builder(&self) -> TopologyBuilder {
+        Topology::builder()
+            .config(&self.config)
+            .env("VERSUS_INGEST_TOKEN", INGEST_TOKEN)
+    }
+
+    /// The examples' credentials_file, pointed at this token file (`receivers` times).
+    fn replacement(&self, receivers: usize) -> (&str, &str, usize) {
+        (EXAMPLE_TOKEN_FILE, self.token_file.as_str(), receivers)
+    }
+}
+
 /// One Versus installation behind one Alertmanager.
 struct Setup {
     topo: Topology,
     am: Alertmanager,
+    _auth: IngestAuth,
 }
 
 impl Setup {
     /// On-call on by default (`oncall.enable: true`, the basic guide), routed by `alertmanager-basic.yml`.
     async fn basic() -> Self {
         require_alertmanager();
-        let topo = Topology::builder().oncall_enabled().start().await;
+        let auth = IngestAuth::new(INGEST_TOKEN);
+        let topo = auth.builder().oncall_enabled().start().await;
         let versus = topo.api_url(0);
         let wait = format!("oncall_wait_minutes={WAIT_MINUTES}");
         let mut replacements = vec![
             (EXAMPLE_VERSUS_URL, versus.as_str(), 3),
             ("oncall_wait_minutes=5", wait.as_str(), 1),
+            auth.replacement(3),
         ];
         replacements.extend(FAST_TIMINGS);
         let config = render(BASIC, &read_example(BASIC), &replacements);
         let am = Alertmanager::start(&config).await;
-        Self { topo, am }
+        Self {
+            topo,
+            am,
+            _auth: auth,
+        }
     }
 
     /// On-call initialised but off by default (`oncall.initialized_only: true` and an `app` response plan, the
     /// advanced guide), routed by `alertmanager-initialized-only.yml`.
     async fn initialized_only() -> Self {
         require_alertmanager();
-        let topo = Topology::builder()
+        let auth = IngestAuth::new(INGEST_TOKEN);
+        let topo = auth
+            .builder()
             .oncall_initialized_only()
             .env("VERSUS__ONCALL__WAIT_MINUTES", WAIT_MINUTES)
             .env(
@@ -78,7 +128,10 @@ impl Setup {
             .start()
             .await;
         let versus = topo.api_url(0);
-        let mut replacements = vec![(EXAMPLE_VERSUS_URL, versus.as_str(), 5)];
+        let mut replacements = vec![
+            (EXAMPLE_VERSUS_URL, versus.as_str(), 5),
+            auth.replacement(5),
+        ];
         replacements.extend(FAST_TIMINGS);
         let config = render(
             INITIALIZED_ONLY,
@@ -86,7 +139,11 @@ impl Setup {
             &replacements,
         );
         let am = Alertmanager::start(&config).await;
-        Self { topo, am }
+        Self {
+            topo,
+            am,
+            _auth: auth,
+        }
     }
 
     /// What to print when an expectation fails: both sides of the webhook.
@@ -907,18 +964,24 @@ async fn with_the_guides_send_resolved_false_a_group_that_fires_again_is_a_new_i
     // group fires again, Alertmanager sends it afresh (new startsAt), and Versus must not take it for a
     // repeat of the old, still "open" incident.
     require_alertmanager();
-    let topo = Topology::builder().oncall_enabled().start().await;
+    let auth = IngestAuth::new(INGEST_TOKEN);
+    let topo = auth.builder().oncall_enabled().start().await;
     let versus = topo.api_url(0);
     let wait = format!("oncall_wait_minutes={WAIT_MINUTES}");
     let mut replacements = vec![
         (EXAMPLE_VERSUS_URL, versus.as_str(), 3),
         ("oncall_wait_minutes=5", wait.as_str(), 1),
         ("send_resolved: true", "send_resolved: false", 3),
+        auth.replacement(3),
     ];
     replacements.extend(FAST_TIMINGS);
     let config = render(BASIC, &read_example(BASIC), &replacements);
     let am = Alertmanager::start(&config).await;
-    let s = Setup { topo, am };
+    let s = Setup {
+        topo,
+        am,
+        _auth: auth,
+    };
 
     let urgent = alert(
         "DatabaseDown",
@@ -1017,6 +1080,49 @@ async fn with_the_guides_send_resolved_false_a_group_that_fires_again_is_a_new_i
     assert_eq!(s.posts_of("CheckoutErrors").len(), 2);
     s.assert_fakes_saw_no_bad_calls();
     s.assert_alertmanager_saw_no_failures().await;
+}
+
+#[tokio::test]
+async fn alertmanager_sending_a_wrong_ingest_token_is_refused_and_nothing_is_stored() {
+    require_alertmanager();
+    let auth = IngestAuth::new("not-the-ingest-token-0123456789");
+    let topo = auth.builder().oncall_enabled().start().await;
+    let versus = topo.api_url(0);
+    let mut replacements = vec![
+        (EXAMPLE_VERSUS_URL, versus.as_str(), 3),
+        auth.replacement(3),
+    ];
+    replacements.extend(FAST_TIMINGS);
+    let config = render(BASIC, &read_example(BASIC), &replacements);
+    let am = Alertmanager::start(&config).await;
+    let s = Setup {
+        topo,
+        am,
+        _auth: auth,
+    };
+    s.am.fire(&[&alert("RefusedByVersus", &[("severity", "critical")])])
+        .await;
+    let webhook = ["integration=\"webhook\""];
+    wait_until(
+        TO_SLACK,
+        || format!("Alertmanager to count a failed webhook\n{}", s.context()),
+        async || {
+            let metrics = s.am.metrics().await;
+            sum_samples(
+                &metrics,
+                "alertmanager_notifications_failed_total",
+                &webhook,
+            ) > 0.0
+        },
+    )
+    .await;
+    assert!(
+        s.topo.api_log(0).contains("webhook rejected: 401"),
+        "{}",
+        s.context()
+    );
+    assert!(s.incidents_of("RefusedByVersus").await.is_empty());
+    assert!(s.posts_of("RefusedByVersus").is_empty());
 }
 
 /// An Alertmanager v4 notification of group `GroupTurnover` whose alerts are (fingerprint, startsAt, status).

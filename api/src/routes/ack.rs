@@ -1,5 +1,5 @@
-//! `GET|POST /api/incidents/ack/{token}` (and `/api/ack/{token}`): the ack page and the acknowledgement.
-//! GET never changes anything: link previews and mail scanners fetch links.
+//! `GET|HEAD|POST /api/incidents/ack/{token}` (and `/api/ack/{token}`): the ack page and the
+//! acknowledgement. GET and HEAD never change anything: link previews and mail scanners fetch links.
 
 use super::ack_page;
 use crate::error::ApiError;

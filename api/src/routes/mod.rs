@@ -1,6 +1,7 @@
 //! One file per route.
 
 pub mod ack;
+pub mod ack_headers;
 pub mod ack_page;
 pub mod health;
 pub mod ingest;

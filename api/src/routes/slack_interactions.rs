@@ -6,7 +6,6 @@
 use super::ack::record;
 use crate::state::AppState;
 use actix_web::{web, HttpRequest, HttpResponse};
-use redis::AsyncCommands;
 use serde::Deserialize;
 use serde_json::{json, Value};
 use slack_morphism::prelude::SlackSigningSecret;
@@ -71,20 +70,23 @@ pub async fn interactions(
         state.settings.redis.key_prefix,
         hex_digest(signature.as_bytes())
     );
-    let first_time: Result<Result<bool, _>, _> = tokio::time::timeout(
+    // One command, so a crash or timeout between "remember" and "expire" cannot leave a key that never
+    // expires (and a first sighting is never mistaken for a replay).
+    let remember = redis::cmd("SET")
+        .arg(&replay_key)
+        .arg(1)
+        .arg("NX")
+        .arg("EX")
+        .arg(REPLAY_WINDOW_SECONDS)
+        .to_owned();
+    let first_time = tokio::time::timeout(
         budget,
-        state.redis.clone().set_nx::<_, _, bool>(&replay_key, 1),
+        remember.query_async::<Option<String>>(&mut state.redis.clone()),
     )
     .await;
     match first_time {
-        Ok(Ok(true)) => {
-            let _: Result<bool, _> = state
-                .redis
-                .clone()
-                .expire(&replay_key, REPLAY_WINDOW_SECONDS as i64)
-                .await;
-        }
-        Ok(Ok(false)) => return unauthorized("replayed request"),
+        Ok(Ok(Some(_))) => {}
+        Ok(Ok(None)) => return unauthorized("replayed request"),
         _ => {
             return HttpResponse::ServiceUnavailable()
                 .json(json!({ "error": "Redis is unavailable; try again" }))

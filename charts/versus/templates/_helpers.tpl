@@ -83,6 +83,9 @@ the bundled Redis when that is enabled.
 {{- $_ := set $redis "tls" false -}}
 {{- $_ := set $cfg "redis" $redis -}}
 {{- end -}}
+{{- if and .Values.ingestAuth.enabled (not (hasKey $cfg "ingest_auth")) -}}
+{{- $_ := set $cfg "ingest_auth" (dict "bearer_tokens" (list "${VERSUS_INGEST_TOKEN}")) -}}
+{{- end -}}
 {{- toYaml $cfg -}}
 {{- end -}}
 
@@ -125,6 +128,17 @@ which every install renders, so a bad combination fails `helm install` with this
 {{- if and $value (not (regexMatch "^\\$\\{[A-Za-z_][A-Za-z0-9_]*(:-)?\\}$" $value)) -}}
 {{- fail (printf "config.%s must be a ${VAR} reference such as ${%s}, not the secret itself (the ConfigMap is not secret): put the value in %s or in existingSecret" (index . 0) (index . 2) (index . 3)) -}}
 {{- end -}}
+{{- end -}}
+{{- $auth := default (dict) .Values.config.ingest_auth -}}
+{{- $authSecrets := default (list) $auth.bearer_tokens -}}
+{{- with $auth.basic_auth -}}{{- $authSecrets = append $authSecrets (default "" .password) -}}{{- end -}}
+{{- range $authSecrets -}}
+{{- if not (regexMatch "^\\$\\{[A-Za-z_][A-Za-z0-9_]*\\}$" (toString .)) -}}
+{{- fail "config.ingest_auth: each bearer token and the basic_auth password must be a ${VAR} reference such as ${VERSUS_INGEST_TOKEN}, not the secret itself (the ConfigMap is not secret): use ingestAuth.enabled with secrets.ingestToken, or extraEnv from a Secret" -}}
+{{- end -}}
+{{- end -}}
+{{- if and .Values.ingestAuth.enabled (not .Values.existingSecret) (not .Values.secrets.ingestToken) -}}
+{{- fail "ingestAuth.enabled is true but no token is given: set secrets.ingestToken (or existingSecret with the key existingSecretKeys.ingestToken)" -}}
 {{- end -}}
 {{- if hasKey .Values.templates "config.yaml" -}}
 {{- fail "templates.config.yaml: config.yaml is the configuration's own key in the ConfigMap; give the message template another name (e.g. slack_message.tmpl)" -}}
@@ -185,6 +199,13 @@ which every install renders, so a bad combination fails `helm install` with this
     secretKeyRef:
       name: {{ include "versus.secretName" . }}
       key: {{ .Values.existingSecretKeys.redisPassword }}
+{{- if .Values.ingestAuth.enabled }}
+- name: VERSUS_INGEST_TOKEN
+  valueFrom:
+    secretKeyRef:
+      name: {{ include "versus.secretName" . }}
+      key: {{ .Values.existingSecretKeys.ingestToken }}
+{{- end }}
 {{- with .Values.extraEnv }}
 {{ toYaml . }}
 {{- end }}
@@ -193,5 +214,5 @@ which every install renders, so a bad combination fails `helm install` with this
 {{/* Pod annotations that roll the pods when the configuration or the secret values change. */}}
 {{- define "versus.checksums" -}}
 checksum/config: {{ include (print .Template.BasePath "/configmap.yaml") . | sha256sum }}
-checksum/secret: {{ dict "existingSecret" .Values.existingSecret "keys" .Values.existingSecretKeys "secrets" .Values.secrets | toJson | sha256sum }}
+checksum/secret: {{ dict "existingSecret" .Values.existingSecret "keys" .Values.existingSecretKeys "secrets" .Values.secrets "ingestAuth" .Values.ingestAuth | toJson | sha256sum }}
 {{- end -}}

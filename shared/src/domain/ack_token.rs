@@ -13,7 +13,10 @@ pub const SLACK_ACK_ACTION_ID: &str = "versus_ack";
 
 #[derive(Clone)]
 pub struct AckSigner {
+    /// Signs new tokens and verifies.
     key: Vec<u8>,
+    /// Former keys (`oncall.previous_ack_secrets`): they only verify, so links sent before a rotation work.
+    previous_keys: Vec<Vec<u8>>,
 }
 
 impl std::fmt::Debug for AckSigner {
@@ -26,31 +29,40 @@ impl AckSigner {
     /// The signer of an installation whose on-call is ready (enable or initialized_only) and has a secret.
     pub fn from_settings(settings: &crate::infra::config::Settings) -> Option<Self> {
         let oncall = &settings.oncall;
-        oncall
-            .is_ready()
-            .then(|| oncall.ack_secret.as_ref().map(|s| Self::new(s.expose())))
-            .flatten()
+        let current = oncall.ack_secret.as_ref().filter(|_| oncall.is_ready())?;
+        let previous = oncall.previous_ack_secrets.iter().map(|s| s.expose());
+        Some(Self::with_previous(current.expose(), previous))
     }
 
     pub fn new(secret: &str) -> Self {
+        Self::with_previous(secret, [])
+    }
+
+    /// Signs with `secret`; tokens signed with any of `previous` still verify.
+    pub fn with_previous<'a>(secret: &str, previous: impl IntoIterator<Item = &'a str>) -> Self {
         Self {
             key: secret.as_bytes().to_vec(),
+            previous_keys: previous
+                .into_iter()
+                .map(|s| s.as_bytes().to_vec())
+                .collect(),
         }
     }
 
-    fn mac(&self, id: &str) -> Hmac<Sha256> {
-        let mut mac = Hmac::<Sha256>::new_from_slice(&self.key).expect("HMAC takes any key length");
+    fn mac(key: &[u8], id: &str) -> Hmac<Sha256> {
+        let mut mac = Hmac::<Sha256>::new_from_slice(key).expect("HMAC takes any key length");
         mac.update(CONTEXT);
         mac.update(id.as_bytes());
         mac
     }
 
     pub fn token(&self, incident_id: &str) -> String {
-        let signature = self.mac(incident_id).finalize().into_bytes();
+        let signature = Self::mac(&self.key, incident_id).finalize().into_bytes();
         format!("{incident_id}.{}", URL_SAFE_NO_PAD.encode(signature))
     }
 
-    /// The incident id of a genuine token, or None. The comparison is constant-time.
+    /// The incident id of a genuine token (signed with the current or a previous key), or None. Each
+    /// comparison is constant-time.
     pub fn verify(&self, token: &str) -> Option<String> {
         let (id, signature) = token.split_once('.')?;
         if id.is_empty()
@@ -60,8 +72,10 @@ impl AckSigner {
             return None;
         }
         let signature = URL_SAFE_NO_PAD.decode(signature).ok()?;
-        self.mac(id).verify_slice(&signature).ok()?;
-        Some(id.to_string())
+        std::iter::once(&self.key)
+            .chain(&self.previous_keys)
+            .any(|key| Self::mac(key, id).verify_slice(&signature).is_ok())
+            .then(|| id.to_string())
     }
 
     /// `public_host` + `/api/incidents/ack/{token}`.
@@ -89,6 +103,30 @@ mod tests {
         assert_eq!(signer.verify("0190aa"), None);
         assert_eq!(signer.verify("0190aa.not-base64!"), None);
         assert_eq!(signer.verify("../etc.x"), None);
+    }
+
+    #[test]
+    fn previous_secrets_verify_but_only_the_current_one_signs() {
+        let before = AckSigner::new("old-secret-0123456789");
+        let old_token = before.token("0190aa");
+        let rotated = AckSigner::with_previous("new-secret-0123456789", ["old-secret-0123456789"]);
+        assert_eq!(rotated.verify(&old_token).as_deref(), Some("0190aa"));
+        let new_token = rotated.token("0190aa");
+        assert_eq!(
+            new_token,
+            AckSigner::new("new-secret-0123456789").token("0190aa")
+        );
+        assert_eq!(
+            before.verify(&new_token),
+            None,
+            "signed with the current key only"
+        );
+        let retired = AckSigner::new("new-secret-0123456789");
+        assert_eq!(
+            retired.verify(&old_token),
+            None,
+            "a key taken off the list stops verifying"
+        );
     }
 
     #[test]

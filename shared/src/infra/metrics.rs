@@ -87,7 +87,7 @@ pub fn describe_api() {
     );
     describe_counter!(
         "versus_ingest_rejected_total",
-        "Ingest requests refused, by reason; redis_unavailable and busy are the 503s that make senders retry"
+        "Ingest requests refused, by reason; redis_unavailable and busy are the 503s that make senders retry, unauthorized the 401 of missing or wrong ingest_auth credentials"
     );
     describe_gauge!(
         "versus_ingest_body_bytes_in_flight",
@@ -129,6 +129,7 @@ pub fn describe_api() {
         "too_many_incidents",
         "unsupported_media_type",
         "invalid_query",
+        "unauthorized",
         "redis_unavailable",
         "busy",
     ] {

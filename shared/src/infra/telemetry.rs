@@ -2,7 +2,7 @@
 //! (or `VERSUS_LOG_FORMAT=json`), level from `RUST_LOG` (default `info`).
 //!
 //! Every line goes through a [`Redactor`] on its way out, whatever crate logged it, so the configured
-//! secrets (Slack token, signing secret, ack secret, Redis password) never reach the log even at
+//! secrets (Slack token, signing secret, ack secrets, Redis password, ingest credentials) never reach the log even at
 //! `RUST_LOG=debug` or when a received body contains one.
 //!
 //! JSON lines are flat: one object per line with `timestamp`, `level`, `message`, the event's fields and
@@ -80,6 +80,8 @@ impl Redactor {
             ]
             .into_iter()
             .flatten()
+            .chain(&settings.oncall.previous_ack_secrets)
+            .chain(settings.ingest_auth.iter().flat_map(|auth| auth.secrets()))
             .cloned(),
         )
     }

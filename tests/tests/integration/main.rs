@@ -9,6 +9,7 @@
 //! the machine never runs beside another such test or one that measures timing (`versus_tests::turns`).
 
 mod harness;
+mod ingest_auth;
 mod job_payloads;
 mod lifecycle;
 mod oncall;

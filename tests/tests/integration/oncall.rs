@@ -4,6 +4,7 @@
 //! failures in `failures`, the ack/escalate race in `race`, how late escalations are in `lateness`.
 
 mod ack;
+mod ack_headers;
 mod failures;
 mod lateness;
 mod race;

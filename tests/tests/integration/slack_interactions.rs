@@ -1,5 +1,6 @@
 //! The Slack interactive button against the real actix app and a real Redis: a signed click acknowledges;
-//! a bad signature, a stale timestamp or a replayed body is refused with 401 and changes nothing.
+//! a bad signature, a stale timestamp or a replayed body is refused with 401 and changes nothing; the replay
+//! guard is one `SET NX EX`.
 
 use actix_web::{test, App};
 use hmac::{Hmac, KeyInit, Mac};
@@ -189,10 +190,11 @@ async fn a_stale_timestamp_is_refused_and_changes_nothing() {
 }
 
 #[actix_web::test]
-async fn a_replayed_body_is_refused() {
+async fn a_replayed_body_is_refused_by_a_guard_written_with_its_expiry_in_one_command() {
     let redis = RedisServer::start();
     let app = app!(settings(&redis, Some(SIGNING_SECRET)));
     let (id, token) = create_incident!(app);
+    let commands = monitor(&redis).await;
     let body = click_body(&token, "U1");
     let ts = now();
     let signature = sign(SIGNING_SECRET, ts, &body);
@@ -202,6 +204,33 @@ async fn a_replayed_body_is_refused() {
             .status(),
         200
     );
+    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    let guard_commands: Vec<String> = commands
+        .lock()
+        .unwrap()
+        .lines()
+        .filter(|line| line.contains("slack:seen:"))
+        .map(str::to_string)
+        .collect();
+    assert_eq!(
+        guard_commands.len(),
+        1,
+        "the guard key must be set with its expiry atomically: {guard_commands:#?}"
+    );
+    let command = guard_commands[0].to_ascii_uppercase();
+    assert!(
+        command.contains("\"SET\"") && command.contains("\"NX\"") && command.contains("\"EX\""),
+        "{command}"
+    );
+    let keys: Vec<String> = redis
+        .conn()
+        .await
+        .keys("versus:slack:seen:*")
+        .await
+        .unwrap();
+    assert_eq!(keys.len(), 1, "{keys:?}");
+    let ttl: i64 = redis.conn().await.ttl(&keys[0]).await.unwrap();
+    assert!((1..=600).contains(&ttl), "TTL {ttl}");
     let acked_ms = incident_field(&redis, &id, "acked_ms").await;
     assert_eq!(
         test::call_service(&app, callback(&body, &signature, ts))
@@ -250,4 +279,30 @@ async fn a_click_from_something_not_a_slack_user_id_acknowledges_without_writing
         incident_field(&redis, &id, "acked_by").await.as_deref(),
         Some("a Slack user")
     );
+}
+
+/// Every command the server runs from now on, as `MONITOR` prints them, collected in the background.
+async fn monitor(redis: &RedisServer) -> std::sync::Arc<std::sync::Mutex<String>> {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let seen = std::sync::Arc::new(std::sync::Mutex::new(String::new()));
+    let mut stream = tokio::net::TcpStream::connect(("127.0.0.1", redis.port()))
+        .await
+        .unwrap();
+    stream.write_all(b"MONITOR\r\n").await.unwrap();
+    let mut ok = [0u8; 5];
+    stream.read_exact(&mut ok).await.unwrap();
+    assert_eq!(&ok, b"+OK\r\n");
+    let sink = seen.clone();
+    tokio::spawn(async move {
+        let mut buffer = [0u8; 4096];
+        while let Ok(n) = stream.read(&mut buffer).await {
+            if n == 0 {
+                break;
+            }
+            sink.lock()
+                .unwrap()
+                .push_str(&String::from_utf8_lossy(&buffer[..n]));
+        }
+    });
+    seen
 }

@@ -1,5 +1,6 @@
 //! The configuration tree, key for key as `config.yaml` spells it (see design.md; new keys are marked there).
 
+use super::ingest_auth::IngestAuthSettings;
 use crate::infra::backoff::Backoff;
 use crate::infra::secret::{optional_secret, Secret};
 use serde::Deserialize;
@@ -21,6 +22,8 @@ pub struct Settings {
     pub redis: RedisSettings,
     pub worker: WorkerSettings,
     pub queue: QueueSettings,
+    /// Credentials `POST /api/incidents` requires; absent, ingest is open to whoever reaches the API.
+    pub ingest_auth: Option<IngestAuthSettings>,
 }
 
 impl Default for Settings {
@@ -36,6 +39,7 @@ impl Default for Settings {
             redis: RedisSettings::default(),
             worker: WorkerSettings::default(),
             queue: QueueSettings::default(),
+            ingest_auth: None,
         }
     }
 }
@@ -132,6 +136,8 @@ pub struct OncallSettings {
     /// documentation's example configs (which predate the key) load unchanged.
     #[serde(deserialize_with = "optional_secret")]
     pub ack_secret: Option<Secret>,
+    /// Former ack secrets: links they signed still verify, new links are signed with `ack_secret` only.
+    pub previous_ack_secrets: Vec<Secret>,
     pub aws_incident_manager: AwsIncidentManagerSettings,
 }
 
@@ -143,6 +149,7 @@ impl Default for OncallSettings {
             wait_minutes: 3.0,
             provider: "aws_incident_manager".into(),
             ack_secret: None,
+            previous_ack_secrets: Vec::new(),
             aws_incident_manager: AwsIncidentManagerSettings::default(),
         }
     }

@@ -18,10 +18,10 @@ impl fmt::Display for Problem {
     }
 }
 
-struct Problems(Vec<Problem>);
+pub(super) struct Problems(Vec<Problem>);
 
 impl Problems {
-    fn check(&mut self, ok: bool, key: &str, message: impl Into<String>) {
+    pub(super) fn check(&mut self, ok: bool, key: &str, message: impl Into<String>) {
         if !ok {
             self.0.push(Problem {
                 key: key.to_string(),
@@ -168,6 +168,17 @@ pub fn validate(settings: &Settings, config_path: &Path) -> Vec<Problem> {
             "public_host",
             "is required when on-call is enabled: the public base URL of ack links, e.g. https://versus.example.com",
         );
+    }
+
+    for (index, secret) in oncall.previous_ack_secrets.iter().enumerate() {
+        p.check(
+            secret.expose().len() >= 16,
+            &format!("oncall.previous_ack_secrets[{index}]"),
+            "must be at least 16 characters, like oncall.ack_secret (is its environment variable set?)",
+        );
+    }
+    if let Some(auth) = &settings.ingest_auth {
+        auth.check(&mut p);
     }
 
     let redis = &settings.redis;
