@@ -1,9 +1,10 @@
 //! The product's concepts: alerts, incidents and their state machine, job kinds, ack links, templates and
-//! the escaping of Slack's mrkdwn.
+//! the escaping of Slack's mrkdwn, and "did you mean" for misspelt names.
 
 pub mod ack_token;
 pub mod alert;
 pub mod incident;
 pub mod jobs;
 pub mod mrkdwn;
+pub mod spelling;
 pub mod template;

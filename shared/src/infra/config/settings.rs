@@ -1,5 +1,6 @@
 //! The configuration tree, key for key as `config.yaml` spells it (see design.md; new keys are marked there).
 
+use super::unread_keys::UnreadKeys;
 use crate::infra::backoff::Backoff;
 use crate::infra::secret::{optional_secret, Secret};
 use serde::Deserialize;
@@ -21,6 +22,9 @@ pub struct Settings {
     pub redis: RedisSettings,
     pub worker: WorkerSettings,
     pub queue: QueueSettings,
+    /// Keys of the file (or of `VERSUS__` overrides) that no setting above reads; not a key itself.
+    #[serde(skip)]
+    pub unread_keys: UnreadKeys,
 }
 
 impl Default for Settings {
@@ -36,6 +40,7 @@ impl Default for Settings {
             redis: RedisSettings::default(),
             worker: WorkerSettings::default(),
             queue: QueueSettings::default(),
+            unread_keys: UnreadKeys::default(),
         }
     }
 }
