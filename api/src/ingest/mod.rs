@@ -1,6 +1,7 @@
 //! Turning a webhook into incidents to store.
 
 pub mod body;
+pub mod parameters;
 pub mod query;
 
 use body::IncidentPayload;
@@ -54,5 +55,6 @@ pub fn new_incident(
         occurrences: view.alert_occurrences(),
         resolve_aws,
         payload: payload.text,
+        unknown_parameters: options.unknown_parameters.clone(),
     }
 }

@@ -1,7 +1,7 @@
 //! `POST /api/incidents`: store the incident(s) and their jobs, answer `201` only once Redis has them.
 
 use crate::error::ApiError;
-use crate::ingest::{body, new_incident, query::RawIngestQuery};
+use crate::ingest::{body, new_incident, parameters, query::RawIngestQuery};
 use crate::state::AppState;
 use actix_web::http::header;
 use actix_web::{web, HttpRequest, HttpResponse};
@@ -39,7 +39,8 @@ async fn accept(
     let query = web::Query::<RawIngestQuery>::from_query(req.query_string()).map_err(|e| {
         ApiError::bad_request("invalid_query", format!("query string is malformed: {e}"))
     })?;
-    let options = query.check(&state.settings.oncall)?;
+    let mut options = query.check(&state.settings.oncall)?;
+    options.unknown_parameters = parameters::unused_parameters(req.query_string());
     let body = read_limited(req, payload, state.settings.alert.body_limit_bytes).await?;
     if state.settings.alert.debug_body {
         tracing::debug!(body = %state.redactor.redact(&String::from_utf8_lossy(&body)), "received webhook body");

@@ -8,6 +8,7 @@ use super::replies::{
 };
 use super::scripts;
 use super::state::AckChannel;
+use crate::domain::query_parameters::UnknownParameters;
 use crate::infra::config::RedisSettings;
 use crate::infra::redis_conn::RedisConnection;
 use redis::AsyncCommands;
@@ -61,6 +62,8 @@ pub struct NewIncident {
     pub alert_signature: String,
     /// Queue `UpdateIncidentRecord` when an escalated incident resolves.
     pub resolve_aws: bool,
+    /// Query parameters of the request that Versus does not know, shown in the incident's Slack message.
+    pub unknown_parameters: UnknownParameters,
 }
 
 #[derive(Clone)]
@@ -128,7 +131,8 @@ impl IncidentStore {
             .arg(&incident.title)
             .arg(&incident.alert_signature)
             .arg(if incident.resolve_aws { "1" } else { "0" })
-            .arg(&incident.occurrences);
+            .arg(&incident.occurrences)
+            .arg(incident.unknown_parameters.to_field());
         invocation
     }
 

@@ -3,7 +3,8 @@
 --       6 retention_ms, 7 status (firing|resolved), 8 oncall (0|1), 9 wait_ms, 10 plan_arn,
 --       11 payload (JSON, zstd-compressed unless redis.compress_payloads is off), 12 source, 13 severity,
 --       14 title, 15 alert_signature, 16 resolve_aws (0|1),
---       17 occurrences (digests of the payload's alerts, one per line)
+--       17 occurrences (digests of the payload's alerts, one per line),
+--       18 unknown_params (the request's query parameters Versus does not know, JSON; '' = none)
 -- Returns {outcome, incident_id, previous_state, open_ms}: outcome is created | updated | unchanged | resolved |
 -- duplicate_request (a retry of a request seen within request_ttl, unless it fires again what has resolved
 -- since); open_ms is how long a resolved incident was open (for time-to-resolve).
@@ -145,6 +146,11 @@ local fields = {'id', new_id, 'state', resolved and 'resolved' or 'pending', 'cr
 if resolved then
   fields[#fields + 1] = 'resolved_ms'
   fields[#fields + 1] = now_text
+end
+-- Only when there are any: most requests have none, and the hash stays at sixteen fields.
+if ARGV[18] ~= '' then
+  fields[#fields + 1] = 'unknown_params'
+  fields[#fields + 1] = ARGV[18]
 end
 if oncall then
   fields[#fields + 1] = 'due_ms'
