@@ -1,9 +1,11 @@
 //! The path every alert takes: a webhook posted to the real `versus-api` is stored in Redis,
 //! picked up by the real `versus-worker` and posted to (fake) Slack with the right wire format.
-//! Rejections are in `rejects`, Slack failures and logging in `slack`.
+//! Rejections are in `rejects`, Slack failures and logging in `slack`, query parameters Versus does not
+//! know in `unknown_parameters`.
 
 mod rejects;
 mod slack;
+mod unknown_parameters;
 
 use std::time::{Duration, Instant};
 
