@@ -104,6 +104,7 @@ rules_path, tests_path, dashboard_path, docs_path = sys.argv[1:5]
 COUNTERS = {
     "versus_incidents_received_total",
     "versus_ingest_rejected_total",
+    "versus_ingest_unknown_parameters_total",
     "versus_incident_deduplicated_total",
     "versus_acks_total",
     "versus_jobs_total",

@@ -3,9 +3,20 @@ use clap::Parser;
 use versus_api::startup::Application;
 use versus_shared::app::cli::CommonArgs;
 
+#[derive(Debug, Parser)]
+#[command(
+    name = "versus-api",
+    version,
+    about = "Versus HTTP API: accepts alert webhooks into Redis and answers acknowledgements"
+)]
+struct Args {
+    #[command(flatten)]
+    common: CommonArgs,
+}
+
 #[actix_web::main]
 async fn main() -> anyhow::Result<()> {
-    let args = CommonArgs::parse();
+    let Args { common: args } = Args::parse();
     let settings = args.settings_or_exit("versus-api");
     versus_shared::infra::schema::enforce_at_startup(&settings.redis)
         .await

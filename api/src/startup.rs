@@ -1,8 +1,8 @@
 //! Building and running the HTTP server. `Application::build` can bind port 0, so tests run the real app.
 
+use crate::auth::{require_ingest_auth, IngestCredentials};
 use crate::ingest::budget::BodyBudget;
 use crate::ingest::offload::Offload;
-use crate::auth::{require_ingest_auth, IngestCredentials};
 use crate::routes::ack_headers::ack_security_headers;
 use crate::routes::{ack, health, ingest, slack_interactions};
 use crate::state::AppState;

@@ -1,8 +1,8 @@
 //! What every request handler shares. Built once at start-up; holds no per-request state.
 
+use crate::auth::IngestCredentials;
 use crate::ingest::budget::BodyBudget;
 use crate::ingest::offload::Offload;
-use crate::auth::IngestCredentials;
 use std::sync::Arc;
 use versus_shared::domain::ack_token::AckSigner;
 use versus_shared::domain::incident::IncidentStore;

@@ -7,6 +7,7 @@ Run through scripts/check-chart.sh (which makes the virtualenv), or directly:
 from __future__ import annotations
 
 import base64
+import copy
 import hashlib
 import re
 from pathlib import Path
@@ -582,7 +583,11 @@ def rule_file() -> dict[str, Any]:
 def test_prometheusrule_carries_the_rule_file() -> None:
     pr = rendered_set("monitoring").one("PrometheusRule")
     groups = pr["spec"]["groups"]
-    assert groups[: len(rule_file()["groups"])] == rule_file()["groups"], "files/versus-rules.yml is included as is"
+    base = "https://github.com/example/versus/blob/main"
+    expected = copy.deepcopy(rule_file()["groups"])
+    for rule in (r for g in expected for r in g["rules"] if "alert" in r):
+        rule["annotations"]["runbook_url"] = f"{base}/{rule['annotations']['runbook_url']}"
+    assert groups[: len(expected)] == expected, "files/versus-rules.yml is included, runbook links under runbookBaseUrl"
     assert groups[-1]["name"] == "versus-extra", "additionalGroups are appended"
     for group in groups:
         assert group["name"] and group["rules"]
@@ -637,3 +642,15 @@ def test_notes_print_receiver_url_and_ack_base() -> None:
     assert "https://versus.acme.test/api/slack/interactions" in r.notes
     assert "WARNING" not in r.notes
     assert "WARNING: config.public_host" in rendered_set("default").notes
+
+
+def test_runbook_links_are_repository_relative_without_a_base_url() -> None:
+    values = load_values(VALUE_SETS["monitoring"])
+    values["prometheusRule"]["runbookBaseUrl"] = ""
+    groups = render(values).one("PrometheusRule")["spec"]["groups"]
+    links = [r["annotations"]["runbook_url"] for g in groups for r in g["rules"] if "runbook_url" in r.get("annotations", {})]
+    assert links and all(link.startswith("docs/runbooks.md#") for link in links), links
+    runbooks = (REPO_DIR / "docs" / "runbooks.md").read_text()
+    for link in links:
+        anchor = link.split("#", 1)[1]
+        assert any(line.strip().lower() == f"## {anchor}" for line in runbooks.splitlines()), f"no section for {link}"

@@ -7,6 +7,7 @@ use versus_worker::dead_letters::DeadLetterCommand;
 #[derive(Debug, Parser)]
 #[command(
     name = "versus-worker",
+    version,
     about = "Versus job workers: Slack messages and on-call paging"
 )]
 struct Args {

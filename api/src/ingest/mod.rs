@@ -4,6 +4,7 @@ pub mod body;
 pub mod budget;
 pub mod count;
 pub mod offload;
+pub mod parameters;
 pub mod query;
 pub mod read;
 
@@ -84,5 +85,6 @@ pub fn new_incident(
         occurrences: view.alert_occurrences(),
         resolve_aws,
         payload: payload.text,
+        unknown_parameters: options.unknown_parameters.clone(),
     }
 }

@@ -3,6 +3,7 @@
 use crate::error::ApiError;
 use serde::Deserialize;
 use std::time::Duration;
+use versus_shared::domain::query_parameters::UnknownParameters;
 use versus_shared::infra::config::OncallSettings;
 
 /// As received; every field optional and textual so that a bad value gets our own error message.
@@ -20,6 +21,8 @@ pub struct IngestOptions {
     /// The response plan and wait when this request pages; None when it does not.
     pub oncall: Option<(String, Duration)>,
     pub dedup_key: Option<String>,
+    /// Parameters Versus does not know, accepted so the alert is not lost (see [`super::parameters`]).
+    pub unknown_parameters: UnknownParameters,
 }
 
 const MAX_WAIT_MINUTES: f64 = 1440.0;
@@ -92,6 +95,7 @@ impl RawIngestQuery {
         Ok(IngestOptions {
             oncall: pages.then_some((plan, wait)),
             dedup_key,
+            unknown_parameters: UnknownParameters::default(),
         })
     }
 }

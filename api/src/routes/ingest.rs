@@ -2,6 +2,7 @@
 
 use crate::error::ApiError;
 use crate::ingest::incidents_of;
+use crate::ingest::parameters;
 use crate::ingest::query::RawIngestQuery;
 use crate::ingest::read::{read_body, BodyLimits, ReadBody};
 use crate::state::AppState;
@@ -40,7 +41,8 @@ async fn accept(
     let query = web::Query::<RawIngestQuery>::from_query(req.query_string()).map_err(|e| {
         ApiError::bad_request("invalid_query", format!("query string is malformed: {e}"))
     })?;
-    let options = query.check(&state.settings.oncall)?;
+    let mut options = query.check(&state.settings.oncall)?;
+    options.unknown_parameters = parameters::unused_parameters(req.query_string());
     let limits = BodyLimits {
         max_bytes: state.settings.alert.body_limit_bytes,
         max_incidents: state.settings.alert.max_incidents_per_request,

@@ -12,6 +12,8 @@ use std::path::Path;
 #[derive(Debug, Default)]
 pub struct CheckReport {
     pub passed: Vec<String>,
+    /// Worth knowing, but not wrong: settings that load and do nothing.
+    pub warnings: Vec<String>,
     pub problems: Vec<String>,
 }
 
@@ -23,6 +25,9 @@ impl CheckReport {
     pub fn print(&self) {
         for line in &self.passed {
             println!("ok: {line}");
+        }
+        for warning in &self.warnings {
+            eprintln!("warning: {warning}");
         }
         for problem in &self.problems {
             eprintln!("error: {problem}");
@@ -36,6 +41,9 @@ pub fn check(settings: &Settings, config_path: &Path) -> CheckReport {
     report
         .passed
         .push(format!("{}: configuration is valid", config_path.display()));
+    report.warnings = (settings.unread_keys.unsupported.iter())
+        .map(ToString::to_string)
+        .collect();
     let template_path = &settings.alert.slack.template_path;
     let Some(path) = resolve_template_path(template_path, config_path) else {
         if settings.alert.slack.enable {

@@ -16,7 +16,8 @@ pub struct CommonArgs {
 
 impl CommonArgs {
     /// What both binaries do first: load and validate the configuration (exit 2 naming the bad key), start
-    /// logging, and with `--check` check the templates and exit (1 when something is wrong).
+    /// logging, and with `--check` check the templates and exit (1 when something is wrong). Versus
+    /// Incident's settings for features this release lacks are warned about, in the log or in the check.
     pub fn settings_or_exit(&self, binary: &str) -> crate::infra::config::Settings {
         let settings = match crate::infra::config::load(&self.config) {
             Ok(settings) => settings,
@@ -30,6 +31,9 @@ impl CommonArgs {
             let report = crate::app::check::check(&settings, &self.config);
             report.print();
             std::process::exit(if report.is_ok() { 0 } else { 1 });
+        }
+        for key in &settings.unread_keys.unsupported {
+            tracing::warn!(config = %self.config.display(), "{key}");
         }
         settings
     }

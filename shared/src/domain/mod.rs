@@ -1,9 +1,11 @@
-//! The product's concepts: alerts, incidents and their state machine, job kinds, ack links, templates and
-//! the escaping of Slack's mrkdwn.
+//! The product's concepts: alerts, incidents and their state machine, job kinds, ack links, templates, the
+//! webhook's query parameters, the escaping of Slack's mrkdwn, and "did you mean" for misspelt names.
 
 pub mod ack_token;
 pub mod alert;
 pub mod incident;
 pub mod jobs;
 pub mod mrkdwn;
+pub mod query_parameters;
+pub mod spelling;
 pub mod template;

@@ -94,6 +94,10 @@ pub fn describe_api() {
         "Webhook body bytes held by requests in flight, against alert.body_budget_bytes"
     );
     describe_counter!(
+        "versus_ingest_unknown_parameters_total",
+        "Query parameters of accepted webhooks that Versus does not know, by name (the first 32 plain names; the rest are other): the alert was handled with the defaults"
+    );
+    describe_counter!(
         "versus_incident_deduplicated_total",
         "Re-sends of an incident that is still open (not stored or notified again)"
     );
@@ -135,6 +139,7 @@ pub fn describe_api() {
     ] {
         counter!("versus_ingest_rejected_total", "reason" => reason).increment(0);
     }
+    counter!("versus_ingest_unknown_parameters_total", "name" => "other").increment(0);
     for via in ["link", "slack"] {
         for result in ["acked", "already_acked", "too_late"] {
             counter!("versus_acks_total", "via" => via, "result" => result).increment(0);

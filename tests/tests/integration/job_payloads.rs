@@ -37,6 +37,7 @@ fn incident(id: &str, group: &str, resolved: bool, signature: &str) -> NewIncide
         title: "pin".into(),
         alert_signature: signature.into(),
         resolve_aws: true,
+        unknown_parameters: Default::default(),
     }
 }
 

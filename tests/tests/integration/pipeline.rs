@@ -1,11 +1,12 @@
 //! The path every alert takes: a webhook posted to the real `versus-api` is stored in Redis,
 //! picked up by the real `versus-worker` and posted to (fake) Slack with the right wire format.
 //! Rejections are in `rejects`, the bounds on what requests may hold in `limits`, Slack failures and
-//! logging in `slack`.
+//! logging in `slack`, query parameters Versus does not know in `unknown_parameters`.
 
 mod limits;
 mod rejects;
 mod slack;
+mod unknown_parameters;
 
 use std::time::{Duration, Instant};
 

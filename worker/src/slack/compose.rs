@@ -5,6 +5,7 @@
 use super::blocks::{
     build_message, plain_fallback, AckControl, ButtonProps, SlackMessage, StatusBanner,
 };
+use super::parameter_warning::with_parameter_warnings;
 use chrono::{TimeZone, Utc};
 use versus_shared::domain::ack_token::AckSigner;
 use versus_shared::domain::incident::{Incident, IncidentState};
@@ -48,7 +49,8 @@ impl Composer {
         Some(signer.ack_url(&self.public_host, &incident.id))
     }
 
-    /// The template's text for the incident; the alert's essentials when the template fails.
+    /// The template's text for the incident (the alert's essentials when the template fails), under a
+    /// warning for each query parameter of its webhook that Versus does not know.
     pub fn render_text(&self, incident: &Incident) -> String {
         let payload = incident.payload_json();
         let ack_url = self.ack_url(incident);
@@ -56,7 +58,7 @@ impl Composer {
             ack_url: ack_url.as_deref(),
             escalate_after_ms: escalate_after_ms(incident),
         };
-        match self.template.as_ref().map(|t| t.render(&payload, extras)) {
+        let rendered = match self.template.as_ref().map(|t| t.render(&payload, extras)) {
             Some(Ok(text)) => text,
             Some(Err(error)) => {
                 metrics::counter!("versus_template_errors_total").increment(1);
@@ -64,7 +66,8 @@ impl Composer {
                 plain_fallback(&payload)
             }
             None => plain_fallback(&payload),
-        }
+        };
+        with_parameter_warnings(&incident.unknown_parameters, rendered)
     }
 
     pub fn compose(&self, incident: &Incident) -> SlackMessage {

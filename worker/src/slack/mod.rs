@@ -1,10 +1,12 @@
 //! Posting and updating incidents' Slack messages, and everything Versus writes in them: the incident's own
-//! message ([`compose`], [`blocks`]) and the notes beside it ([`notices`]).
+//! message ([`compose`], [`blocks`], with `parameter_warning` on top when its URL was wrong) and the notes
+//! beside it ([`notices`]).
 
 pub mod blocks;
 mod client;
 pub mod compose;
 pub mod notices;
+mod parameter_warning;
 mod rate_gate;
 
 pub use blocks::to_message_content;

@@ -2,6 +2,7 @@
 
 use super::payload;
 use super::state::{AckChannel, IncidentState};
+use crate::domain::query_parameters::UnknownParameters;
 use std::collections::HashMap;
 
 /// The stored incident. Times are Redis server milliseconds since the epoch. A field the hash lacks, or
@@ -37,6 +38,9 @@ pub struct Incident {
     /// Why paging on-call failed for good.
     pub page_failed: Option<String>,
     pub resends: u64,
+    /// Query parameters of the creating request that Versus does not know (a record from before the field:
+    /// none).
+    pub unknown_parameters: UnknownParameters,
 }
 
 /// A posted Slack message: what `chat.update` and thread replies address.
@@ -104,6 +108,9 @@ impl Incident {
             resolved_from: take("resolved_from").and_then(|state| state.parse().ok()),
             page_failed: take("page_failed"),
             resends: number(take("resends")).unwrap_or(0).max(0) as u64,
+            unknown_parameters: take("unknown_params")
+                .map(|text| UnknownParameters::from_field(&text))
+                .unwrap_or_default(),
         })
     }
 

@@ -8,6 +8,7 @@ use super::replies::{
 };
 use super::scripts;
 use super::state::AckChannel;
+use crate::domain::query_parameters::UnknownParameters;
 use crate::infra::config::RedisSettings;
 use crate::infra::redis_conn::RedisConnection;
 use redis::AsyncCommands;
@@ -65,6 +66,8 @@ pub struct NewIncident {
     pub alert_signature: String,
     /// Queue `UpdateIncidentRecord` when an escalated incident resolves.
     pub resolve_aws: bool,
+    /// Query parameters of the request that Versus does not know, shown in the incident's Slack message.
+    pub unknown_parameters: UnknownParameters,
 }
 
 /// Incidents ready to store: see [`IncidentStore::prepare_ingest`].
@@ -136,7 +139,8 @@ impl IncidentStore {
             .arg(&incident.alert_signature)
             .arg(if incident.resolve_aws { "1" } else { "0" })
             .arg(&incident.occurrences)
-            .arg(incident.legacy_dedup_key.as_deref().unwrap_or(""));
+            .arg(incident.legacy_dedup_key.as_deref().unwrap_or(""))
+            .arg(incident.unknown_parameters.to_field());
         invocation
     }
 

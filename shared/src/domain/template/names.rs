@@ -3,6 +3,7 @@
 use super::diagnostic::line_column;
 use super::hint::{available_filters, hint_for, DOCS};
 use super::{filters, scan, Diagnostic, Location, TemplateError};
+use crate::domain::spelling::closest;
 use minijinja::{Environment, ErrorKind};
 
 /// Compiling does not look filters and tests up (minijinja resolves them while rendering, and only on the paths a
@@ -36,7 +37,8 @@ pub(super) fn check_names(
                     filters::DOCUMENTED_BUILTINS
                         .iter()
                         .chain(filters::VERSUS_FILTERS)
-                        .chain(filters::OTHER_BUILTINS),
+                        .chain(filters::OTHER_BUILTINS)
+                        .copied(),
                 );
                 let hint = match suggestion {
                     Some(s) => format!(
@@ -61,13 +63,4 @@ pub(super) fn check_names(
         })));
     }
     Ok(())
-}
-
-/// The known name closest to `name` by edit distance, if it is close enough to be a likely typo.
-fn closest<'a>(name: &str, known: impl Iterator<Item = &'a &'a str>) -> Option<&'a str> {
-    known
-        .map(|k| (strsim::levenshtein(name, k), *k))
-        .filter(|(d, k)| *d <= 2 && *d < k.len())
-        .min_by_key(|(d, _)| *d)
-        .map(|(_, k)| k)
 }

@@ -2,6 +2,7 @@
 
 use super::envsubst::{substitute, SubstitutionError};
 use super::settings::Settings;
+use super::unread_keys::{deserialize_noting_unread, UnreadKeys};
 use super::validate::{validate, Problem};
 use crate::infra::secret::Secret;
 use config::Source;
@@ -58,7 +59,8 @@ pub fn load_with_env(path: &Path, env: &HashMap<String, String>) -> Result<Setti
     }
 }
 
-/// Substitutes and parses without validating: for tools that report every problem at once.
+/// Substitutes and parses without validating: for tools that report every problem at once. Keys that no
+/// setting reads are noted in [`Settings::unread_keys`]; validating reports the unknown ones.
 pub fn parse_with_env(
     path: &Path,
     raw: &str,
@@ -81,7 +83,7 @@ pub fn parse_with_env(
         .filter(|(k, _)| k.starts_with("VERSUS__"))
         .map(|(k, v)| (k.clone(), v.clone()))
         .collect();
-    let mut settings: Settings = config::Config::builder()
+    let merged = config::Config::builder()
         .add_source(Substituted(table))
         .add_source(
             config::Environment::with_prefix("VERSUS")
@@ -91,9 +93,10 @@ pub fn parse_with_env(
                 .source(Some(overrides)),
         )
         .build()
-        .map_err(parse_error)?
-        .try_deserialize()
         .map_err(parse_error)?;
+    let (mut settings, unread): (Settings, _) =
+        deserialize_noting_unread(merged).map_err(parse_error)?;
+    settings.unread_keys = UnreadKeys::sort::<Settings>(unread);
     if settings.oncall.ack_secret.is_none() {
         settings.oncall.ack_secret = env
             .get("VERSUS_ACK_SECRET")

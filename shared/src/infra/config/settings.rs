@@ -1,6 +1,7 @@
 //! The configuration tree, key for key as `config.yaml` spells it (see design.md; new keys are marked there).
 
 use super::ingest_auth::IngestAuthSettings;
+use super::unread_keys::UnreadKeys;
 use crate::infra::backoff::Backoff;
 use crate::infra::secret::{optional_secret, Secret};
 use serde::Deserialize;
@@ -24,6 +25,9 @@ pub struct Settings {
     pub queue: QueueSettings,
     /// Credentials `POST /api/incidents` requires; absent, ingest is open to whoever reaches the API.
     pub ingest_auth: Option<IngestAuthSettings>,
+    /// Keys of the file (or of `VERSUS__` overrides) that no setting above reads; not a key itself.
+    #[serde(skip)]
+    pub unread_keys: UnreadKeys,
 }
 
 impl Default for Settings {
@@ -40,6 +44,7 @@ impl Default for Settings {
             worker: WorkerSettings::default(),
             queue: QueueSettings::default(),
             ingest_auth: None,
+            unread_keys: UnreadKeys::default(),
         }
     }
 }

@@ -3,6 +3,8 @@ use crate::domain::jobs::JobKind;
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
+mod unread_keys;
+
 fn repo_file(rel: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("..").join(rel)
 }

@@ -56,7 +56,14 @@ pub fn resolve_template_path(template: &Path, config_path: &Path) -> Option<Path
 }
 
 pub fn validate(settings: &Settings, config_path: &Path) -> Vec<Problem> {
-    let mut p = Problems(Vec::new());
+    let mut p = Problems(
+        settings
+            .unread_keys
+            .unknown
+            .iter()
+            .map(|key| key.problem())
+            .collect(),
+    );
     p.check(settings.port != 0, "port", "must be between 1 and 65535");
     p.check(
         !settings.host.is_empty(),

@@ -1,6 +1,8 @@
 //! `--check` of both binaries: the shipped configuration passes (exit 0) and every template
 //! renders; a template with a syntax error fails (non-zero) naming its file, line and column; an invalid
-//! configuration fails naming the key, whether the bad value is in the file or in the environment.
+//! configuration fails naming the key, whether the bad value is in the file or in the environment; a
+//! misspelt key fails naming the nearest known one, while Versus Incident's settings for features this release
+//! lacks pass with a warning each. Both binaries answer `--version` and describe themselves in `--help`.
 //! No Redis is needed: `--check` connects to nothing.
 
 use std::path::{Path, PathBuf};
@@ -154,5 +156,68 @@ fn an_invalid_configuration_fails_naming_the_key() {
                 "{binary}:\n{stdout}"
             );
         }
+    }
+}
+
+#[test]
+fn a_misspelt_key_fails_naming_it_and_the_nearest_known_key() {
+    let dir = tempfile::tempdir().unwrap();
+    let misspelt = config_copy(dir.path(), |text| {
+        text.replace("wait_minutes: 3", "wait_minute: 30")
+    });
+    for binary in [API_BIN, WORKER_BIN] {
+        let (code, stdout, stderr) = check(binary, &misspelt, &[]);
+        assert_ne!(code, 0, "{binary} accepted a misspelt key:\n{stdout}");
+        assert!(
+            stderr.contains(
+                "oncall.wait_minute: is not a Versus setting; did you mean oncall.wait_minutes?"
+            ),
+            "{binary}:\n{stderr}"
+        );
+    }
+}
+
+#[test]
+fn versus_incident_settings_for_missing_features_pass_with_a_warning_each() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = config_copy(dir.path(), |text| {
+        format!("{text}\nproxy:\n  url: http://proxy.example:8080\nstorage:\n  type: file\n")
+    });
+    for binary in [API_BIN, WORKER_BIN] {
+        let (code, stdout, stderr) = check(binary, &config, &[]);
+        assert_eq!(code, 0, "{binary}:\n{stdout}\n{stderr}");
+        for key in ["proxy", "storage"] {
+            assert!(
+                stderr.contains(&format!("warning: {key}: a Versus Incident setting for")),
+                "{binary}: no warning for {key}:\n{stderr}"
+            );
+        }
+    }
+}
+
+#[test]
+fn both_binaries_answer_version_and_describe_themselves_in_help() {
+    for binary in [API_BIN, WORKER_BIN] {
+        let run = |arg: &str| {
+            let output = Command::new(binary_path(binary))
+                .arg(arg)
+                .output()
+                .unwrap_or_else(|e| panic!("cannot run {binary}: {e}"));
+            assert!(output.status.success(), "{binary} {arg}: {output:?}");
+            String::from_utf8_lossy(&output.stdout).into_owned()
+        };
+        let version = run("--version");
+        assert_eq!(
+            version.trim(),
+            format!("{binary} {}", env!("CARGO_PKG_VERSION")),
+            "{binary}"
+        );
+        let help = run("--help");
+        let description = help.lines().next().unwrap_or_default();
+        assert!(
+            description.starts_with("Versus ") && !description.starts_with("Usage"),
+            "{binary}: no description first in --help:\n{help}"
+        );
+        assert!(help.contains("--version"), "{binary}:\n{help}");
     }
 }

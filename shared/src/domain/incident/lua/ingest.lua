@@ -5,6 +5,7 @@
 --       14 title, 15 alert_signature, 16 resolve_aws (0|1),
 --       17 occurrences (digests of the payload's alerts, one per line),
 --       18 legacy_dedup_key ('' = none; the key an earlier release gave the same group, when it differs)
+--       19 unknown_params (the request's query parameters Versus does not know, JSON; '' = none)
 -- Returns {outcome, incident_id, previous_state, open_ms}: outcome is created | updated | unchanged | resolved |
 -- duplicate_request (a retry of a request seen within request_ttl, unless it fires again what has resolved
 -- since); open_ms is how long a resolved incident was open (for time-to-resolve).
@@ -160,6 +161,11 @@ local fields = {'id', new_id, 'state', resolved and 'resolved' or 'pending', 'cr
 if resolved then
   fields[#fields + 1] = 'resolved_ms'
   fields[#fields + 1] = now_text
+end
+-- Only when there are any: most requests have none, and the hash stays at sixteen fields.
+if ARGV[19] ~= '' then
+  fields[#fields + 1] = 'unknown_params'
+  fields[#fields + 1] = ARGV[19]
 end
 if oncall then
   fields[#fields + 1] = 'due_ms'
