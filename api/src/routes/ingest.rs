@@ -39,7 +39,7 @@ async fn accept(
     let query = web::Query::<RawIngestQuery>::from_query(req.query_string()).map_err(|e| {
         ApiError::bad_request("invalid_query", format!("query string is malformed: {e}"))
     })?;
-    let options = query.check(&state.settings.oncall)?;
+    let options = query.check(&state.settings.oncall, &state.settings.alert.slack)?;
     let body = read_limited(req, payload, state.settings.alert.body_limit_bytes).await?;
     if state.settings.alert.debug_body {
         tracing::debug!(body = %state.redactor.redact(&String::from_utf8_lossy(&body)), "received webhook body");

@@ -16,6 +16,7 @@ mod oncall;
 mod operability;
 mod pipeline;
 mod queue;
+mod request_channel;
 mod slack_interactions;
 mod slack_safe_text;
 mod upgrade_fixture;

@@ -37,6 +37,8 @@ pub struct Incident {
     /// Why paging on-call failed for good.
     pub page_failed: Option<String>,
     pub resends: u64,
+    /// The channel the request named, for an incident not yet posted; posted ones use the message's channel.
+    pub requested_channel: Option<String>,
 }
 
 /// A posted Slack message: what `chat.update` and thread replies address.
@@ -77,7 +79,9 @@ impl Incident {
         let id = take("id")?;
         let number = |value: Option<String>| value.and_then(|v| v.parse::<i64>().ok());
         let slack_channel = take("slack_channel");
-        let slack_message = take("slack_ts").map(|ts| SlackMessageRef {
+        let slack_ts = take("slack_ts");
+        let requested_channel = slack_channel.clone().filter(|_| slack_ts.is_none());
+        let slack_message = slack_ts.map(|ts| SlackMessageRef {
             channel: slack_channel.unwrap_or_default(),
             ts,
         });
@@ -104,6 +108,7 @@ impl Incident {
             resolved_from: take("resolved_from").and_then(|state| state.parse().ok()),
             page_failed: take("page_failed"),
             resends: number(take("resends")).unwrap_or(0).max(0) as u64,
+            requested_channel,
         })
     }
 
@@ -210,6 +215,24 @@ mod tests {
         assert!(incident.was_escalated());
         assert_eq!(incident.failed_page(), None);
         assert_eq!(incident.resends, 3);
+        assert_eq!(
+            incident.requested_channel, None,
+            "a posted incident uses its message's channel"
+        );
+    }
+
+    #[test]
+    fn a_channel_stored_before_the_post_is_the_requested_one() {
+        let fields = decode_fields(raw(&[
+            ("id", b"a1"),
+            ("state", b"pending"),
+            ("slack_channel", b"C0DB"),
+        ]));
+        let incident = Incident::from_hash(fields).unwrap();
+        assert_eq!(incident.requested_channel.as_deref(), Some("C0DB"));
+        assert_eq!(incident.slack_message, None);
+        let fields = decode_fields(raw(&[("id", b"a1"), ("state", b"pending")]));
+        assert_eq!(Incident::from_hash(fields).unwrap().requested_channel, None);
     }
 
     #[test]

@@ -61,6 +61,8 @@ pub struct NewIncident {
     pub alert_signature: String,
     /// Queue `UpdateIncidentRecord` when an escalated incident resolves.
     pub resolve_aws: bool,
+    /// The Slack channel the request named (`?slack_channel_id=`); `None` posts to `alert.slack.channel_id`.
+    pub slack_channel: Option<String>,
 }
 
 #[derive(Clone)]
@@ -128,7 +130,8 @@ impl IncidentStore {
             .arg(&incident.title)
             .arg(&incident.alert_signature)
             .arg(if incident.resolve_aws { "1" } else { "0" })
-            .arg(&incident.occurrences);
+            .arg(&incident.occurrences)
+            .arg(incident.slack_channel.as_deref().unwrap_or(""));
         invocation
     }
 

@@ -3,7 +3,8 @@
 --       6 retention_ms, 7 status (firing|resolved), 8 oncall (0|1), 9 wait_ms, 10 plan_arn,
 --       11 payload (JSON, zstd-compressed unless redis.compress_payloads is off), 12 source, 13 severity,
 --       14 title, 15 alert_signature, 16 resolve_aws (0|1),
---       17 occurrences (digests of the payload's alerts, one per line)
+--       17 occurrences (digests of the payload's alerts, one per line),
+--       18 slack_channel (the channel the request named with ?slack_channel_id; '' = the configured one)
 -- Returns {outcome, incident_id, previous_state, open_ms}: outcome is created | updated | unchanged | resolved |
 -- duplicate_request (a retry of a request seen within request_ttl, unless it fires again what has resolved
 -- since); open_ms is how long a resolved incident was open (for time-to-resolve).
@@ -151,6 +152,12 @@ if oncall then
   fields[#fields + 1] = vq_int(now + tonumber(ARGV[9]))
   fields[#fields + 1] = 'plan_arn'
   fields[#fields + 1] = ARGV[10]
+end
+-- The requested channel goes where the posted message's channel will be recorded, so that the post, its updates,
+-- thread replies and notices all go there, and a record without it reads as before.
+if (ARGV[18] or '') ~= '' then
+  fields[#fields + 1] = 'slack_channel'
+  fields[#fields + 1] = ARGV[18]
 end
 redis.call('HSET', key, unpack(fields))
 redis.call('PEXPIRE', key, ARGV[6])
