@@ -72,6 +72,9 @@ impl WorkerApp {
             RedisConnection::from_settings(&settings.redis).context("invalid Redis settings")?;
         let template = MessageTemplate::from_settings(&settings.alert.slack, config_path)
             .map_err(|e| anyhow::anyhow!(e.report()))?;
+        if let Some(template) = &template {
+            tracing::info!(template = template.name(), syntax = %template.syntax(), "message template loaded");
+        }
         let aws = match settings.oncall.is_ready() {
             true => Some(crate::aws::IncidentManager::from_env().await),
             false => None,

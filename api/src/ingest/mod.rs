@@ -84,6 +84,7 @@ pub fn new_incident(
         alert_signature: view.alert_signature(),
         occurrences: view.alert_occurrences(),
         resolve_aws,
+        slack_channel: options.slack_channel.clone(),
         payload: payload.text,
         unknown_parameters: options.unknown_parameters.clone(),
     }

@@ -4,7 +4,7 @@ use crate::error::ApiError;
 use serde::Deserialize;
 use std::time::Duration;
 use versus_shared::domain::query_parameters::UnknownParameters;
-use versus_shared::infra::config::OncallSettings;
+use versus_shared::infra::config::{OncallSettings, SlackSettings};
 
 /// As received; every field optional and textual so that a bad value gets our own error message.
 #[derive(Debug, Default, Deserialize)]
@@ -13,6 +13,7 @@ pub struct RawIngestQuery {
     pub oncall_wait_minutes: Option<String>,
     pub awsim_other_response_plan: Option<String>,
     pub dedup_key: Option<String>,
+    pub slack_channel_id: Option<String>,
 }
 
 /// What the query asks for, checked against the configuration.
@@ -23,6 +24,8 @@ pub struct IngestOptions {
     pub dedup_key: Option<String>,
     /// Parameters Versus does not know, accepted so the alert is not lost (see [`super::parameters`]).
     pub unknown_parameters: UnknownParameters,
+    /// The Slack channel this request's incident posts to, when it names one.
+    pub slack_channel: Option<String>,
 }
 
 const MAX_WAIT_MINUTES: f64 = 1440.0;
@@ -52,8 +55,56 @@ fn wait_range_error(value: &str) -> ApiError {
     ))
 }
 
+/// Longest channel id accepted; Slack's are about a dozen characters.
+const MAX_CHANNEL_ID_LEN: usize = 32;
+
+/// A channel id as Slack writes them (`C0123ABCD`: upper-case letters and digits, starting with a letter), and
+/// one of `alert.slack.allowed_channel_ids` when that list is not empty.
+pub fn check_channel(id: &str, allowed: &[String]) -> Result<String, ApiError> {
+    let allowed_text = || {
+        if allowed.is_empty() {
+            "any channel id".to_string()
+        } else {
+            format!("one of [{}]", allowed.join(", "))
+        }
+    };
+    let well_formed = (2..=MAX_CHANNEL_ID_LEN).contains(&id.len())
+        && id.starts_with(|c: char| c.is_ascii_uppercase())
+        && id
+            .bytes()
+            .all(|b| b.is_ascii_uppercase() || b.is_ascii_digit());
+    if !well_formed {
+        return Err(ApiError::bad_request(
+            "invalid_query",
+            format!(
+                "slack_channel_id must be a Slack channel id such as C0123ABCD (upper-case letters and digits, at most {MAX_CHANNEL_ID_LEN}); allowed: {}",
+                allowed_text()
+            ),
+        ));
+    }
+    if !allowed.is_empty() && !allowed.iter().any(|a| a == id) {
+        return Err(ApiError::bad_request(
+            "invalid_query",
+            format!(
+                "slack_channel_id={id} is not in alert.slack.allowed_channel_ids; allowed: {}",
+                allowed_text()
+            ),
+        ));
+    }
+    Ok(id.to_string())
+}
+
 impl RawIngestQuery {
-    pub fn check(&self, oncall: &OncallSettings) -> Result<IngestOptions, ApiError> {
+    pub fn check(
+        &self,
+        oncall: &OncallSettings,
+        slack: &SlackSettings,
+    ) -> Result<IngestOptions, ApiError> {
+        let slack_channel = self
+            .slack_channel_id
+            .as_deref()
+            .map(|id| check_channel(id, &slack.allowed_channel_ids))
+            .transpose()?;
         let requested = self
             .oncall_enable
             .as_deref()
@@ -96,6 +147,7 @@ impl RawIngestQuery {
             oncall: pages.then_some((plan, wait)),
             dedup_key,
             unknown_parameters: UnknownParameters::default(),
+            slack_channel,
         })
     }
 }
@@ -124,6 +176,7 @@ mod tests {
         plan: Option<&str>,
     ) -> RawIngestQuery {
         RawIngestQuery {
+            slack_channel_id: None,
             oncall_enable: oncall_enable.map(Into::into),
             oncall_wait_minutes: wait.map(Into::into),
             awsim_other_response_plan: plan.map(Into::into),
@@ -134,12 +187,12 @@ mod tests {
     #[test]
     fn enable_pages_unless_the_request_opts_out() {
         assert!(query(None, None, None)
-            .check(&oncall(true, false))
+            .check(&oncall(true, false), &SlackSettings::default())
             .unwrap()
             .oncall
             .is_some());
         assert!(query(Some("false"), None, None)
-            .check(&oncall(true, false))
+            .check(&oncall(true, false), &SlackSettings::default())
             .unwrap()
             .oncall
             .is_none());
@@ -148,12 +201,12 @@ mod tests {
     #[test]
     fn initialized_only_pages_only_when_asked() {
         assert!(query(None, None, None)
-            .check(&oncall(false, true))
+            .check(&oncall(false, true), &SlackSettings::default())
             .unwrap()
             .oncall
             .is_none());
         let (plan, wait) = query(Some("true"), None, None)
-            .check(&oncall(false, true))
+            .check(&oncall(false, true), &SlackSettings::default())
             .unwrap()
             .oncall
             .unwrap();
@@ -164,32 +217,32 @@ mod tests {
     #[test]
     fn disabled_oncall_never_pages_and_rejects_an_explicit_request() {
         assert!(query(None, None, None)
-            .check(&oncall(false, false))
+            .check(&oncall(false, false), &SlackSettings::default())
             .unwrap()
             .oncall
             .is_none());
         assert!(query(Some("true"), None, None)
-            .check(&oncall(false, false))
+            .check(&oncall(false, false), &SlackSettings::default())
             .is_err());
     }
 
     #[test]
     fn wait_overrides_accept_fractions_and_reject_out_of_range() {
         let (_, wait) = query(None, Some("0.05"), None)
-            .check(&oncall(true, false))
+            .check(&oncall(true, false), &SlackSettings::default())
             .unwrap()
             .oncall
             .unwrap();
         assert_eq!(wait, Duration::from_secs(3));
         let (_, wait) = query(None, Some("0"), None)
-            .check(&oncall(true, false))
+            .check(&oncall(true, false), &SlackSettings::default())
             .unwrap()
             .oncall
             .unwrap();
         assert_eq!(wait, Duration::ZERO);
         for bad in ["-1", "abc", "1441", "NaN", "inf", ""] {
             let err = query(None, Some(bad), None)
-                .check(&oncall(true, false))
+                .check(&oncall(true, false), &SlackSettings::default())
                 .unwrap_err()
                 .to_string();
             assert!(err.contains("from 0 to 1440"), "{bad}: {err}");
@@ -199,15 +252,46 @@ mod tests {
     #[test]
     fn other_response_plan_is_picked_and_unknown_keys_are_listed() {
         let (plan, _) = query(None, None, Some("app"))
-            .check(&oncall(true, false))
+            .check(&oncall(true, false), &SlackSettings::default())
             .unwrap()
             .oncall
             .unwrap();
         assert_eq!(plan, "arn:app");
         let err = query(None, None, Some("network"))
-            .check(&oncall(true, false))
+            .check(&oncall(true, false), &SlackSettings::default())
             .unwrap_err()
             .to_string();
         assert!(err.contains("known keys: [app]"), "{err}");
+    }
+
+    #[test]
+    fn a_requested_channel_must_be_well_formed_and_allowed() {
+        let any: Vec<String> = Vec::new();
+        assert_eq!(check_channel("C0123ABCD", &any).unwrap(), "C0123ABCD");
+        for bad in [
+            "",
+            "c0123",
+            "C01<!here>",
+            "C 1",
+            "#general",
+            &"C".repeat(40),
+        ] {
+            let err = check_channel(bad, &any).unwrap_err().to_string();
+            assert!(err.contains("Slack channel id"), "{bad}: {err}");
+        }
+        let allowed = vec!["C0ONCALL".to_string(), "C0DB".to_string()];
+        assert_eq!(check_channel("C0DB", &allowed).unwrap(), "C0DB");
+        let err = check_channel("C0OTHER", &allowed).unwrap_err().to_string();
+        assert!(err.contains("allowed: one of [C0ONCALL, C0DB]"), "{err}");
+        let mut raw = query(None, None, None);
+        raw.slack_channel_id = Some("C0OTHER".into());
+        let slack = SlackSettings {
+            allowed_channel_ids: allowed,
+            ..SlackSettings::default()
+        };
+        assert!(raw.check(&oncall(false, false), &slack).is_err());
+        raw.slack_channel_id = Some("C0DB".into());
+        let options = raw.check(&oncall(false, false), &slack).unwrap();
+        assert_eq!(options.slack_channel.as_deref(), Some("C0DB"));
     }
 }

@@ -41,7 +41,7 @@ async fn accept(
     let query = web::Query::<RawIngestQuery>::from_query(req.query_string()).map_err(|e| {
         ApiError::bad_request("invalid_query", format!("query string is malformed: {e}"))
     })?;
-    let mut options = query.check(&state.settings.oncall)?;
+    let mut options = query.check(&state.settings.oncall, &state.settings.alert.slack)?;
     options.unknown_parameters = parameters::unused_parameters(req.query_string());
     let limits = BodyLimits {
         max_bytes: state.settings.alert.body_limit_bytes,

@@ -3,7 +3,7 @@
 
 use crate::domain::template::{
     sample_alertmanager_payload, sample_freeform_payload, MessageTemplate, RenderExtras,
-    SAMPLE_ACK_URL,
+    TemplateOptions, SAMPLE_ACK_URL,
 };
 use crate::infra::config::{resolve_template_path, Settings};
 use std::path::Path;
@@ -58,8 +58,17 @@ pub fn check(settings: &Settings, config_path: &Path) -> CheckReport {
         }
         return report;
     };
-    let template = match MessageTemplate::from_file(&path) {
-        Ok(template) => template,
+    let options = TemplateOptions::from_settings(&settings.alert.slack);
+    let template = match MessageTemplate::from_file_with(&path, &options) {
+        Ok(template) => {
+            report.passed.push(format!(
+                "{} is read as {} (alert.slack.template_syntax: {})",
+                path.display(),
+                template.syntax(),
+                format!("{:?}", settings.alert.slack.template_syntax).to_lowercase()
+            ));
+            template
+        }
         Err(error) => {
             report.problems.push(error.report());
             return report;
@@ -123,6 +132,11 @@ mod tests {
         let config = Path::new(env!("CARGO_MANIFEST_DIR")).join("../config/config.yaml");
         let report = check(&Settings::default(), &config);
         assert!(report.is_ok(), "{:?}", report.problems);
-        assert_eq!(report.passed.len(), 5, "{:?}", report.passed);
+        assert_eq!(report.passed.len(), 6, "{:?}", report.passed);
+        assert!(
+            report.passed[1].contains("is read as minijinja"),
+            "{:?}",
+            report.passed
+        );
     }
 }

@@ -20,6 +20,7 @@ const PREFIX: &str = "pin:";
 
 fn incident(id: &str, group: &str, resolved: bool, signature: &str) -> NewIncident {
     NewIncident {
+        slack_channel: None,
         id: id.into(),
         request_key: None,
         request_ttl: Duration::from_secs(60),

@@ -8,6 +8,7 @@
 //! The tests run side by side on as many threads as the machine has cores, except that a test which loads
 //! the machine never runs beside another such test or one that measures timing (`versus_tests::turns`).
 
+mod go_templates;
 mod harness;
 mod ingest_auth;
 mod job_payloads;
@@ -16,6 +17,7 @@ mod oncall;
 mod operability;
 mod pipeline;
 mod queue;
+mod request_channel;
 mod slack_interactions;
 mod slack_safe_text;
 mod upgrade_fixture;

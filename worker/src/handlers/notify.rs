@@ -37,7 +37,11 @@ async fn run(job: &NotifyJob, deps: &SharedDeps) -> Result<(), JobError> {
     };
     let message = deps.composer.compose(&incident);
     let posted = match slack
-        .post(to_message_content(&message), Placement::Channel)
+        .post(
+            incident.requested_channel.as_deref(),
+            to_message_content(&message),
+            Placement::Channel,
+        )
         .await
     {
         Ok(posted) => posted,

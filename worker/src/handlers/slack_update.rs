@@ -56,7 +56,11 @@ async fn run(job: &SlackUpdateJob, meta: &JobMeta, deps: &SharedDeps) -> Result<
         let note =
             notices::group_change(&incident.previous_payload_json(), &incident.payload_json());
         slack
-            .post(note, Placement::Thread(ts))
+            .post(
+                Some(channel.as_str()).filter(|c| !c.is_empty()),
+                note,
+                Placement::Thread(ts),
+            )
             .await
             .map_err(|e| fail(e, "thread_reply"))?;
     }
@@ -73,8 +77,15 @@ async fn say_page_failed(
     thread_ts: Option<&str>,
 ) -> Result<(), JobError> {
     let placement = thread_ts.map_or(Placement::Channel, Placement::ThreadAndChannel);
+    // The incident's own channel: where its message is, or the one its request named.
+    let channel = incident
+        .slack_message
+        .as_ref()
+        .map(|message| message.channel.as_str())
+        .filter(|channel| !channel.is_empty())
+        .or(incident.requested_channel.as_deref());
     slack
-        .post(notices::page_failed(incident), placement)
+        .post(channel, notices::page_failed(incident), placement)
         .await
         .map(|_| ())
         .map_err(|e| fail(e, "page_failed"))

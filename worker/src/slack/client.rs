@@ -193,20 +193,19 @@ impl SlackClient {
         }
     }
 
-    /// `chat.postMessage` in the configured channel, at `placement`.
+    /// `chat.postMessage` in `channel` (the configured channel when `None`), at `placement`.
     pub async fn post(
         &self,
+        channel: Option<&str>,
         content: SlackMessageContent,
         placement: Placement<'_>,
     ) -> Result<Posted, SlackError> {
+        let channel = channel.unwrap_or(&self.channel);
         let answer = self
-            .call(&post_request(&self.channel, content, placement))
+            .call(&post_request(channel, content, placement))
             .await?;
         Ok(Posted {
-            channel: answer["channel"]
-                .as_str()
-                .unwrap_or(&self.channel)
-                .to_string(),
+            channel: answer["channel"].as_str().unwrap_or(channel).to_string(),
             ts: answer["ts"].as_str().unwrap_or_default().to_string(),
         })
     }

@@ -41,6 +41,8 @@ pub struct Incident {
     /// Query parameters of the creating request that Versus does not know (a record from before the field:
     /// none).
     pub unknown_parameters: UnknownParameters,
+    /// The channel the request named, for an incident not yet posted; posted ones use the message's channel.
+    pub requested_channel: Option<String>,
 }
 
 /// A posted Slack message: what `chat.update` and thread replies address.
@@ -81,7 +83,9 @@ impl Incident {
         let id = take("id")?;
         let number = |value: Option<String>| value.and_then(|v| v.parse::<i64>().ok());
         let slack_channel = take("slack_channel");
-        let slack_message = take("slack_ts").map(|ts| SlackMessageRef {
+        let slack_ts = take("slack_ts");
+        let requested_channel = slack_channel.clone().filter(|_| slack_ts.is_none());
+        let slack_message = slack_ts.map(|ts| SlackMessageRef {
             channel: slack_channel.unwrap_or_default(),
             ts,
         });
@@ -111,6 +115,7 @@ impl Incident {
             unknown_parameters: take("unknown_params")
                 .map(|text| UnknownParameters::from_field(&text))
                 .unwrap_or_default(),
+            requested_channel,
         })
     }
 
@@ -217,6 +222,24 @@ mod tests {
         assert!(incident.was_escalated());
         assert_eq!(incident.failed_page(), None);
         assert_eq!(incident.resends, 3);
+        assert_eq!(
+            incident.requested_channel, None,
+            "a posted incident uses its message's channel"
+        );
+    }
+
+    #[test]
+    fn a_channel_stored_before_the_post_is_the_requested_one() {
+        let fields = decode_fields(raw(&[
+            ("id", b"a1"),
+            ("state", b"pending"),
+            ("slack_channel", b"C0DB"),
+        ]));
+        let incident = Incident::from_hash(fields).unwrap();
+        assert_eq!(incident.requested_channel.as_deref(), Some("C0DB"));
+        assert_eq!(incident.slack_message, None);
+        let fields = decode_fields(raw(&[("id", b"a1"), ("state", b"pending")]));
+        assert_eq!(Incident::from_hash(fields).unwrap().requested_channel, None);
     }
 
     #[test]

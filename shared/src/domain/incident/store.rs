@@ -68,6 +68,8 @@ pub struct NewIncident {
     pub resolve_aws: bool,
     /// Query parameters of the request that Versus does not know, shown in the incident's Slack message.
     pub unknown_parameters: UnknownParameters,
+    /// The Slack channel the request named (`?slack_channel_id=`); `None` posts to `alert.slack.channel_id`.
+    pub slack_channel: Option<String>,
 }
 
 /// Incidents ready to store: see [`IncidentStore::prepare_ingest`].
@@ -140,7 +142,8 @@ impl IncidentStore {
             .arg(if incident.resolve_aws { "1" } else { "0" })
             .arg(&incident.occurrences)
             .arg(incident.legacy_dedup_key.as_deref().unwrap_or(""))
-            .arg(incident.unknown_parameters.to_field());
+            .arg(incident.unknown_parameters.to_field())
+            .arg(incident.slack_channel.as_deref().unwrap_or(""));
         invocation
     }
 

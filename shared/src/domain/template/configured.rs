@@ -1,6 +1,6 @@
 //! The message template the configuration names.
 
-use super::{MessageTemplate, TemplateError};
+use super::{MessageTemplate, TemplateError, TemplateOptions};
 use crate::infra::config::{resolve_template_path, SlackSettings};
 use std::path::Path;
 
@@ -13,11 +13,22 @@ impl MessageTemplate {
         config_path: &Path,
     ) -> Result<Option<Self>, TemplateError> {
         let path = resolve_template_path(&slack.template_path, config_path);
+        let options = TemplateOptions::from_settings(slack);
         if slack.enable {
             let path = path.unwrap_or_else(|| slack.template_path.clone());
-            Self::from_file(&path).map(Some)
+            Self::from_file_with(&path, &options).map(Some)
         } else {
-            Ok(path.and_then(|path| Self::from_file(&path).ok()))
+            Ok(path.and_then(|path| Self::from_file_with(&path, &options).ok()))
+        }
+    }
+}
+
+impl TemplateOptions {
+    /// The template options of `alert.slack`.
+    pub fn from_settings(slack: &SlackSettings) -> Self {
+        Self {
+            syntax: slack.template_syntax,
+            allowed_env: slack.template_env.clone(),
         }
     }
 }

@@ -1,6 +1,8 @@
 //! A compiled template and how it is rendered for an alert.
 
 use super::diagnostic::{convert_error, line_column};
+use super::go::GoTemplate;
+use super::go_engine::{self, detect, Syntax, TemplateOptions};
 use super::hint::{go_syntax_hint, DOCS};
 use super::names::check_names;
 use super::sample::{
@@ -44,14 +46,23 @@ fn minutes(ms: i64) -> serde_json::Value {
 
 /// A compiled Slack message template.
 pub struct MessageTemplate {
-    env: Environment<'static>,
+    engine: Engine,
     name: String,
+}
+
+enum Engine {
+    Jinja(Environment<'static>),
+    Go {
+        template: GoTemplate,
+        source: String,
+    },
 }
 
 impl fmt::Debug for MessageTemplate {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("MessageTemplate")
             .field("name", &self.name)
+            .field("syntax", &self.syntax())
             .finish_non_exhaustive()
     }
 }
@@ -59,17 +70,38 @@ impl fmt::Debug for MessageTemplate {
 impl MessageTemplate {
     /// Reads and compiles the template at `path`; the path as written becomes the template's name in errors.
     pub fn from_file(path: &Path) -> Result<Self, TemplateError> {
+        Self::from_file_with(path, &TemplateOptions::default())
+    }
+
+    /// Reads and compiles the template at `path` with `options`.
+    pub fn from_file_with(path: &Path, options: &TemplateOptions) -> Result<Self, TemplateError> {
         let source = std::fs::read_to_string(path).map_err(|source| TemplateError::Io {
             path: path.to_path_buf(),
             source,
         })?;
-        Self::from_source(&path.display().to_string(), source)
+        Self::from_source_with(&path.display().to_string(), source, options)
     }
 
-    /// Compiles `source`, naming it `name` in errors.
+    /// Compiles `source`, naming it `name` in errors; the syntax is detected.
     pub fn from_source(name: &str, source: String) -> Result<Self, TemplateError> {
-        let mut env = environment();
+        Self::from_source_with(name, source, &TemplateOptions::default())
+    }
+
+    /// Compiles `source` in the syntax `options` say (or detect), naming it `name` in errors.
+    pub fn from_source_with(
+        name: &str,
+        source: String,
+        options: &TemplateOptions,
+    ) -> Result<Self, TemplateError> {
         let source = source.replace("\r\n", "\n");
+        if detect(&source, options.syntax) == Syntax::Go {
+            let template = go_engine::compile(name, &source, options)?;
+            return Ok(MessageTemplate {
+                engine: Engine::Go { template, source },
+                name: name.to_string(),
+            });
+        }
+        let mut env = environment();
         if let Some((offset, action)) = scan::go_action(&source) {
             let (line, column) = line_column(&source, offset);
             let source_line = source.lines().nth(line - 1).map(str::to_string);
@@ -91,9 +123,17 @@ impl MessageTemplate {
         }
         check_names(&env, name, &source)?;
         Ok(MessageTemplate {
-            env,
+            engine: Engine::Jinja(env),
             name: name.to_string(),
         })
+    }
+
+    /// The syntax the template was read as.
+    pub fn syntax(&self) -> Syntax {
+        match self.engine {
+            Engine::Jinja(_) => Syntax::Jinja,
+            Engine::Go { .. } => Syntax::Go,
+        }
     }
 
     /// The template's name: its path when it came from a file.
@@ -121,9 +161,14 @@ impl MessageTemplate {
                 .map_or(serde_json::Value::Null, minutes),
         );
         let mut data = serde_json::Value::Object(data);
+        let env = match &self.engine {
+            Engine::Go { template, source } => {
+                return go_engine::render(template, &self.name, source, &data)
+            }
+            Engine::Jinja(env) => env,
+        };
         autoescape::strip_markers(&mut data);
-        let template = self
-            .env
+        let template = env
             .get_template(&self.name)
             .map_err(|err| convert_error(&self.name, "", &err, true))?;
         template

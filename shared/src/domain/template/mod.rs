@@ -18,6 +18,8 @@ mod autoescape;
 mod configured;
 mod diagnostic;
 pub mod filters;
+pub mod go;
+mod go_engine;
 pub mod go_layout;
 mod hint;
 mod message;
@@ -26,6 +28,7 @@ mod sample;
 mod scan;
 
 pub use diagnostic::{Diagnostic, Location, TemplateError};
+pub use go_engine::{Syntax, TemplateOptions};
 pub use message::{MessageTemplate, RenderExtras};
 pub use sample::{
     sample_alertmanager_payload, sample_freeform_payload, SAMPLE_ACK_URL, SAMPLE_ALERTMANAGER_JSON,

@@ -283,7 +283,11 @@ fn unknown_filter_is_reported_at_compile_time_with_a_suggestion() {
 }
 
 #[test]
-fn go_template_syntax_gets_a_migration_hint() {
+fn go_template_syntax_read_as_jinja_gets_a_migration_hint() {
+    let jinja = TemplateOptions {
+        syntax: crate::infra::config::TemplateSyntax::Jinja,
+        allowed_env: Vec::new(),
+    };
     for (source, hint) in [
         (
             "🔥 {{ .commonLabels.severity | upper }}",
@@ -299,8 +303,13 @@ fn go_template_syntax_gets_a_migration_hint() {
         ("{{/* a comment */}}", "{# … #}"),
         ("{{ startsAt | date \"Jan 02\" }}", "parentheses"),
     ] {
-        let err = MessageTemplate::from_source("go.tmpl", source.into()).unwrap_err();
+        let err = MessageTemplate::from_source_with("go.tmpl", source.into(), &jinja).unwrap_err();
         assert!(err.to_string().contains(hint), "{source}: {err}");
+        let auto = MessageTemplate::from_source("go.tmpl", source.into());
+        if !source.starts_with("{%") && !source.contains("startsAt |") && !source.starts_with("ok")
+        {
+            assert_eq!(auto.expect(source).syntax(), Syntax::Go, "{source}");
+        }
     }
 }
 

@@ -96,6 +96,21 @@ pub struct SlackSettings {
     #[serde(deserialize_with = "optional_secret")]
     pub signing_secret: Option<Secret>,
     pub message_properties: MessageProperties,
+    /// How the template is read: `auto` (Go when it has Go actions, else minijinja), `go` or `jinja`.
+    pub template_syntax: TemplateSyntax,
+    /// Environment variables a Go template may read with `env`; no others, so no secret reaches a message.
+    pub template_env: Vec<String>,
+    /// Channels a request may name with `?slack_channel_id=`; empty allows any, as Versus Incident does.
+    pub allowed_channel_ids: Vec<String>,
+}
+
+#[derive(Debug, Clone, Copy, Deserialize, PartialEq, Eq, Default)]
+#[serde(rename_all = "lowercase")]
+pub enum TemplateSyntax {
+    #[default]
+    Auto,
+    Go,
+    Jinja,
 }
 
 impl Default for SlackSettings {
@@ -108,6 +123,9 @@ impl Default for SlackSettings {
             api_url: "https://slack.com/api".into(),
             signing_secret: None,
             message_properties: MessageProperties::default(),
+            template_syntax: TemplateSyntax::Auto,
+            template_env: Vec::new(),
+            allowed_channel_ids: Vec::new(),
         }
     }
 }

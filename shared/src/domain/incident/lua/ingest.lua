@@ -6,6 +6,7 @@
 --       17 occurrences (digests of the payload's alerts, one per line),
 --       18 legacy_dedup_key ('' = none; the key an earlier release gave the same group, when it differs)
 --       19 unknown_params (the request's query parameters Versus does not know, JSON; '' = none)
+--       20 slack_channel (the channel the request named with ?slack_channel_id; '' = the configured one)
 -- Returns {outcome, incident_id, previous_state, open_ms}: outcome is created | updated | unchanged | resolved |
 -- duplicate_request (a retry of a request seen within request_ttl, unless it fires again what has resolved
 -- since); open_ms is how long a resolved incident was open (for time-to-resolve).
@@ -172,6 +173,12 @@ if oncall then
   fields[#fields + 1] = vq_int(now + tonumber(ARGV[9]))
   fields[#fields + 1] = 'plan_arn'
   fields[#fields + 1] = ARGV[10]
+end
+-- The requested channel goes where the posted message's channel will be recorded, so that the post, its updates,
+-- thread replies and notices all go there, and a record without it reads as before.
+if (ARGV[20] or '') ~= '' then
+  fields[#fields + 1] = 'slack_channel'
+  fields[#fields + 1] = ARGV[20]
 end
 redis.call('HSET', key, unpack(fields))
 redis.call('PEXPIRE', key, ARGV[6])
