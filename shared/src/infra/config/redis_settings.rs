@@ -11,7 +11,9 @@ use std::time::Duration;
 pub struct RedisSettings {
     pub host: String,
     pub port: u16,
-    /// ACL (Redis 6+) or RBAC (ElastiCache, MemoryDB) user; without it Versus authenticates as `default`.
+    /// ACL (Redis 6+) or RBAC (ElastiCache, MemoryDB) user; without it (or empty) Versus authenticates
+    /// as `default`.
+    #[serde(deserialize_with = "non_empty")]
     pub username: Option<String>,
     #[serde(deserialize_with = "optional_secret")]
     pub password: Option<Secret>,
@@ -19,6 +21,7 @@ pub struct RedisSettings {
     pub tls: bool,
     pub insecure_skip_verify: bool,
     /// PEM bundle of the CA(s) that signed the servers' certificates, instead of the public roots.
+    #[serde(deserialize_with = "non_empty_path")]
     pub ca_cert: Option<PathBuf>,
     /// Find the primary through Sentinels instead of `host`/`port`.
     pub sentinel: SentinelSettings,
@@ -177,6 +180,15 @@ pub fn parse_node(entry: &str) -> Result<(String, u16), String> {
             "{entry:?} has no valid port (1-65535); write host:port"
         )),
     }
+}
+
+/// An optional text where empty means unset (a Helm value or an environment variable left empty).
+fn non_empty<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Option<String>, D::Error> {
+    Ok(Option::<String>::deserialize(deserializer)?.filter(|v| !v.is_empty()))
+}
+
+fn non_empty_path<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Option<PathBuf>, D::Error> {
+    Ok(non_empty(deserializer)?.map(PathBuf::from))
 }
 
 /// A list, or one string of comma-separated entries (what an environment override can give). Empty

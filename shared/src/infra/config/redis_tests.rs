@@ -142,3 +142,12 @@ fn a_cluster_key_prefix_with_a_broken_hash_tag_is_rejected() {
         "{problems}"
     );
 }
+
+#[test]
+fn an_empty_username_or_ca_cert_is_unset() {
+    let settings = ConfigFile::new("redis:\n  username: \"\"\n  ca_cert: \"\"\n")
+        .load(&[])
+        .unwrap();
+    assert_eq!(settings.redis.username, None);
+    assert_eq!(settings.redis.ca_cert, None);
+}

@@ -90,9 +90,4 @@ pub(super) fn check_redis(p: &mut Problems, redis: &RedisSettings) {
             "is set but redis.tls is false; set redis.tls: true to connect with TLS",
         );
     }
-    p.check(
-        redis.username.as_deref() != Some(""),
-        "redis.username",
-        "is empty; remove it to authenticate as the default user",
-    );
 }
