@@ -6,7 +6,7 @@ use std::process::Command;
 
 use versus_shared::infra::redis_conn::cluster::{key_slot, parse_cluster_nodes, NodeLine};
 
-use super::node_state::{info_field, query_sync, wait_for};
+use super::node_state::{auth_args, info_field, query_sync, wait_for, DATA_PASSWORD};
 use super::sentinel_set::FAILOVER_LIMIT;
 use crate::ports::free_cluster_ports;
 use crate::redis_server::{RedisOptions, RedisServer};
@@ -20,9 +20,9 @@ impl ClusterSet {
         let nodes: Vec<RedisServer> = free_cluster_ports(6)
             .into_iter()
             .map(|port| {
-                RedisServer::start_with(RedisOptions {
-                    port: Some(port),
-                    extra_args: [
+                let mut extra_args = auth_args();
+                extra_args.extend(
+                    [
                         "--cluster-enabled",
                         "yes",
                         "--cluster-config-file",
@@ -35,8 +35,12 @@ impl ClusterSet {
                         "--repl-diskless-sync-delay",
                         "0",
                     ]
-                    .map(String::from)
-                    .to_vec(),
+                    .map(String::from),
+                );
+                RedisServer::start_with(RedisOptions {
+                    port: Some(port),
+                    password: Some(DATA_PASSWORD.into()),
+                    extra_args,
                     ..RedisOptions::default()
                 })
             })
@@ -46,7 +50,13 @@ impl ClusterSet {
             .map(|n| format!("127.0.0.1:{}", n.port()))
             .collect();
         let output = Command::new("redis-cli")
-            .args(["--cluster", "create"])
+            .args([
+                "-a",
+                DATA_PASSWORD,
+                "--no-auth-warning",
+                "--cluster",
+                "create",
+            ])
             .args(&addresses)
             .args(["--cluster-replicas", "1", "--cluster-yes"])
             .output()
@@ -64,13 +74,15 @@ impl ClusterSet {
                 FAILOVER_LIMIT,
                 "every cluster node to report cluster_state:ok",
                 || {
-                    let info: String = query_sync(port, redis::cmd("CLUSTER").arg("INFO"))?;
+                    let info: String =
+                        query_sync(port, DATA_PASSWORD, redis::cmd("CLUSTER").arg("INFO"))?;
                     Ok(info_field(&info, "cluster_state") == Some("ok"))
                 },
             )
             .await;
             wait_for(FAILOVER_LIMIT, "every replica in sync", || {
-                let info: String = query_sync(port, redis::cmd("INFO").arg("replication"))?;
+                let info: String =
+                    query_sync(port, DATA_PASSWORD, redis::cmd("INFO").arg("replication"))?;
                 Ok(info_field(&info, "role") == Some("master")
                     || info_field(&info, "master_link_status") == Some("up"))
             })
@@ -96,7 +108,11 @@ impl ClusterSet {
         let mut best: Option<NodeLine> = None;
         let mut last_error = None;
         for node in self.nodes.iter().filter(|n| n.pid().is_some()) {
-            let text: String = match query_sync(node.port(), redis::cmd("CLUSTER").arg("NODES")) {
+            let text: String = match query_sync(
+                node.port(),
+                DATA_PASSWORD,
+                redis::cmd("CLUSTER").arg("NODES"),
+            ) {
                 Ok(text) => text,
                 Err(error) => {
                     last_error = Some(error);
@@ -131,8 +147,11 @@ impl ClusterSet {
             if owner == old {
                 return Ok(false);
             }
-            let info: String =
-                query_sync(self.nodes[owner].port(), redis::cmd("CLUSTER").arg("INFO"))?;
+            let info: String = query_sync(
+                self.nodes[owner].port(),
+                DATA_PASSWORD,
+                redis::cmd("CLUSTER").arg("INFO"),
+            )?;
             Ok(info_field(&info, "cluster_state") == Some("ok"))
         })
         .await;
@@ -146,7 +165,8 @@ impl ClusterSet {
             FAILOVER_LIMIT,
             "the former primary to rejoin as a replica",
             || {
-                let info: String = query_sync(port, redis::cmd("INFO").arg("replication"))?;
+                let info: String =
+                    query_sync(port, DATA_PASSWORD, redis::cmd("INFO").arg("replication"))?;
                 Ok(info_field(&info, "role") == Some("slave")
                     && info_field(&info, "master_link_status") == Some("up"))
             },

@@ -2,9 +2,41 @@
 
 use std::time::{Duration, Instant};
 
-/// One command on a fresh blocking connection to `127.0.0.1:port`, bounded by one second.
-pub fn query_sync<T: redis::FromRedisValue>(port: u16, cmd: &redis::Cmd) -> redis::RedisResult<T> {
-    let client = redis::Client::open(format!("redis://127.0.0.1:{port}/"))?;
+/// Every data node of the failover tests requires a password, so that Versus is shown to authenticate
+/// everywhere: the `default` user's, which replicas and the harness use ...
+pub const DATA_PASSWORD: &str = "versus-ha-data-pw";
+/// ... and an ACL user of Versus's own (`redis.username`), allowed every command on every key.
+pub const VERSUS_USER: &str = "versus";
+pub const VERSUS_PASSWORD: &str = "versus-ha-user-pw";
+/// The Sentinels' own password (`redis.sentinel.password`).
+pub const SENTINEL_PASSWORD: &str = "versus-ha-sentinel-pw";
+
+/// `redis-server` arguments that make a replica authenticate with [`DATA_PASSWORD`] and add
+/// [`VERSUS_USER`]; the password itself is `RedisOptions::password`.
+pub fn auth_args() -> Vec<String> {
+    [
+        "--masterauth",
+        DATA_PASSWORD,
+        "--user",
+        VERSUS_USER,
+        "on",
+        &format!(">{VERSUS_PASSWORD}"),
+        "~*",
+        "&*",
+        "+@all",
+    ]
+    .map(String::from)
+    .to_vec()
+}
+
+/// One command on a fresh blocking connection to `127.0.0.1:port`, authenticated with `password` as the
+/// default user, bounded by one second.
+pub fn query_sync<T: redis::FromRedisValue>(
+    port: u16,
+    password: &str,
+    cmd: &redis::Cmd,
+) -> redis::RedisResult<T> {
+    let client = redis::Client::open(format!("redis://:{password}@127.0.0.1:{port}/"))?;
     let mut conn = client.get_connection_with_timeout(Duration::from_secs(1))?;
     conn.set_read_timeout(Some(Duration::from_secs(1)))?;
     cmd.query(&mut conn)
@@ -24,12 +56,25 @@ pub async fn wait_for(
     what: &str,
     mut check: impl FnMut() -> redis::RedisResult<bool>,
 ) {
+    wait_for_state(limit, what, || {
+        check().map(|done| if done { None } else { Some("not yet".into()) })
+    })
+    .await
+}
+
+/// Like [`wait_for`], with `check` saying what the state is while it is not the one awaited (`None` once
+/// it is), which the panic message then shows.
+pub async fn wait_for_state(
+    limit: Duration,
+    what: &str,
+    mut check: impl FnMut() -> redis::RedisResult<Option<String>>,
+) {
     let started = Instant::now();
     let mut last = String::from("not yet");
     while started.elapsed() < limit {
         match check() {
-            Ok(true) => return,
-            Ok(false) => last = "not yet".into(),
+            Ok(None) => return,
+            Ok(Some(state)) => last = state,
             Err(error) => last = error.to_string(),
         }
         tokio::time::sleep(Duration::from_millis(50)).await;
@@ -41,7 +86,7 @@ pub async fn wait_for(
 /// at `port` counts, called or rejected. A node that has only ever been a replica since it started
 /// counts none: replication applies a script's effects, not the script.
 pub fn versus_commands_seen(port: u16) -> redis::RedisResult<Vec<String>> {
-    let stats: String = query_sync(port, redis::cmd("INFO").arg("commandstats"))?;
+    let stats: String = query_sync(port, DATA_PASSWORD, redis::cmd("INFO").arg("commandstats"))?;
     Ok(stats
         .lines()
         .filter(|line| {

@@ -7,7 +7,9 @@ use std::time::Duration;
 
 use tempfile::TempDir;
 
-use super::node_state::{info_field, query_sync, wait_for};
+use super::node_state::{
+    auth_args, info_field, query_sync, wait_for, wait_for_state, DATA_PASSWORD, SENTINEL_PASSWORD,
+};
 use crate::ports::free_port;
 use crate::redis_server::{RedisOptions, RedisServer};
 
@@ -27,10 +29,11 @@ pub struct SentinelSet {
 
 /// Without this a replica's first full sync waits 5 s (Redis 7's default), and a replica that never
 /// synced is never promoted.
+/// Every data node also requires a password ([`auth_args`]).
 fn replication_args() -> Vec<String> {
-    ["--repl-diskless-sync-delay", "0"]
-        .map(String::from)
-        .to_vec()
+    let mut args = auth_args();
+    args.extend(["--repl-diskless-sync-delay".into(), "0".into()]);
+    args
 }
 
 impl SentinelSet {
@@ -38,6 +41,7 @@ impl SentinelSet {
     /// the other two Sentinels, so that a failover can happen.
     pub async fn start() -> Self {
         let primary = RedisServer::start_with(RedisOptions {
+            password: Some(DATA_PASSWORD.into()),
             extra_args: replication_args(),
             ..RedisOptions::default()
         });
@@ -48,6 +52,7 @@ impl SentinelSet {
             primary.port().to_string(),
         ]);
         let replica = RedisServer::start_with(RedisOptions {
+            password: Some(DATA_PASSWORD.into()),
             extra_args: replica_args,
             ..RedisOptions::default()
         });
@@ -66,8 +71,11 @@ impl SentinelSet {
                 FAILOVER_LIMIT,
                 "every Sentinel to know the replica and the other Sentinels",
                 || {
-                    let fields: Vec<String> =
-                        query_sync(port, redis::cmd("SENTINEL").arg("MASTER").arg(MASTER_NAME))?;
+                    let fields: Vec<String> = query_sync(
+                        port,
+                        SENTINEL_PASSWORD,
+                        redis::cmd("SENTINEL").arg("MASTER").arg(MASTER_NAME),
+                    )?;
                     let field = |name: &str| {
                         fields
                             .chunks(2)
@@ -96,6 +104,7 @@ impl SentinelSet {
     pub fn named_primary_port(&self) -> redis::RedisResult<u16> {
         let (_, port): (String, u16) = query_sync(
             self.sentinels[0].port,
+            SENTINEL_PASSWORD,
             redis::cmd("SENTINEL")
                 .arg("GET-MASTER-ADDR-BY-NAME")
                 .arg(MASTER_NAME),
@@ -113,7 +122,8 @@ impl SentinelSet {
                 if port == old_port {
                     return Ok(false);
                 }
-                let info: String = query_sync(port, redis::cmd("INFO").arg("replication"))?;
+                let info: String =
+                    query_sync(port, DATA_PASSWORD, redis::cmd("INFO").arg("replication"))?;
                 Ok(info_field(&info, "role") == Some("master"))
             },
         )
@@ -124,10 +134,13 @@ impl SentinelSet {
     /// Waits until `server` is a replica whose link to its primary is up.
     pub async fn wait_replica_synced(&self, server: &RedisServer) {
         let port = server.port();
-        wait_for(FAILOVER_LIMIT, "a replica in sync with its primary", || {
-            let info: String = query_sync(port, redis::cmd("INFO").arg("replication"))?;
-            Ok(info_field(&info, "role") == Some("slave")
-                && info_field(&info, "master_link_status") == Some("up"))
+        wait_for_state(FAILOVER_LIMIT, "a replica in sync with its primary", || {
+            let info: String =
+                query_sync(port, DATA_PASSWORD, redis::cmd("INFO").arg("replication"))?;
+            let role = info_field(&info, "role");
+            let link = info_field(&info, "master_link_status");
+            Ok((role != Some("slave") || link != Some("up"))
+                .then(|| format!("role {role:?}, link {link:?}")))
         })
         .await;
     }
@@ -155,7 +168,9 @@ impl SentinelProcess {
                  sentinel monitor {MASTER_NAME} 127.0.0.1 {primary_port} 2\n\
                  sentinel down-after-milliseconds {MASTER_NAME} 1000\n\
                  sentinel failover-timeout {MASTER_NAME} 5000\n\
-                 sentinel parallel-syncs {MASTER_NAME} 1\n",
+                 sentinel parallel-syncs {MASTER_NAME} 1\n\
+                 sentinel auth-pass {MASTER_NAME} {DATA_PASSWORD}\n\
+                 requirepass {SENTINEL_PASSWORD}\n",
                 dir = dir.path().display()
             ),
         )
@@ -170,7 +185,7 @@ impl SentinelProcess {
             .spawn()
             .expect("start redis-server --sentinel (apt-get install -y redis-server)");
         let started = std::time::Instant::now();
-        while query_sync::<String>(port, &redis::cmd("PING")).is_err() {
+        while query_sync::<String>(port, SENTINEL_PASSWORD, &redis::cmd("PING")).is_err() {
             assert!(
                 started.elapsed() < Duration::from_secs(10),
                 "Sentinel on port {port} did not answer PING within 10 s"

@@ -3,7 +3,7 @@
 
 use versus_tests::redis_ha::cluster_set::ClusterSet;
 
-use versus_tests::redis_ha::node_state::query_sync;
+use versus_tests::redis_ha::node_state::{query_sync, DATA_PASSWORD};
 
 use super::drill::{
     assert_followed, finish, installation, start_stream, ALERTS, KILL_AFTER, SERIAL,
@@ -44,13 +44,18 @@ async fn a_cluster_failover_loses_no_accepted_alert_and_pages_each_once() {
     // Every key is under the key prefix, carries the hash tag, and so lives on the slot's new owner.
     let mut keys_seen = 0;
     for (i, node) in set.nodes.iter().enumerate() {
-        let keys: Vec<String> =
-            query_sync(node.port(), redis::cmd("KEYS").arg("versus:*")).expect("KEYS");
-        let role: String = query_sync::<Vec<redis::Value>>(node.port(), &redis::cmd("ROLE"))
-            .ok()
-            .and_then(|r| r.first().cloned())
-            .and_then(|v| redis::from_redis_value(v).ok())
-            .unwrap_or_default();
+        let keys: Vec<String> = query_sync(
+            node.port(),
+            DATA_PASSWORD,
+            redis::cmd("KEYS").arg("versus:*"),
+        )
+        .expect("KEYS");
+        let role: String =
+            query_sync::<Vec<redis::Value>>(node.port(), DATA_PASSWORD, &redis::cmd("ROLE"))
+                .ok()
+                .and_then(|r| r.first().cloned())
+                .and_then(|v| redis::from_redis_value(v).ok())
+                .unwrap_or_default();
         if role != "master" {
             continue;
         }

@@ -1,6 +1,7 @@
 //! Sentinel: the primary is SIGKILLed mid-stream; the Sentinels promote the replica and every process
 //! follows it without a restart.
 
+use versus_tests::redis_ha::node_state::SENTINEL_PASSWORD;
 use versus_tests::redis_ha::sentinel_set::{SentinelSet, MASTER_NAME};
 
 use super::drill::{assert_followed, finish, installation, start_stream, KILL_AFTER, SERIAL};
@@ -12,6 +13,7 @@ async fn a_sentinel_failover_loses_no_accepted_alert_and_pages_each_once() {
     let topo = installation()
         .env("VERSUS__REDIS__SENTINEL__MASTER_NAME", MASTER_NAME)
         .env("VERSUS__REDIS__SENTINEL__NODES", set.sentinel_nodes())
+        .env("REDIS_SENTINEL_PASSWORD", SENTINEL_PASSWORD)
         .start()
         .await;
     let stream = start_stream(&topo, "sentinel");
