@@ -173,4 +173,20 @@ impl ClusterSet {
         )
         .await;
     }
+
+    /// The replica of node `primary`.
+    pub fn replica_of(&self, primary: usize) -> usize {
+        let port = self.nodes[primary].port().to_string();
+        self.nodes
+            .iter()
+            .position(|n| {
+                query_sync::<String>(
+                    n.port(),
+                    DATA_PASSWORD,
+                    redis::cmd("INFO").arg("replication"),
+                )
+                .is_ok_and(|info| info_field(&info, "master_port") == Some(port.as_str()))
+            })
+            .expect("every primary has a replica")
+    }
 }

@@ -1,9 +1,12 @@
 //! Cluster: the primary that serves Versus's hash slot is SIGKILLed mid-stream; its replica takes over
 //! and every process follows it without a restart.
 
+use versus_shared::infra::config::RedisSettings;
+use versus_shared::infra::redis_conn::RedisConnection;
+use versus_shared::infra::secret::Secret;
 use versus_tests::redis_ha::cluster_set::ClusterSet;
 
-use versus_tests::redis_ha::node_state::{query_sync, DATA_PASSWORD};
+use versus_tests::redis_ha::node_state::{query_sync, DATA_PASSWORD, VERSUS_PASSWORD, VERSUS_USER};
 
 use super::drill::{
     assert_followed, finish, installation, start_stream, ALERTS, KILL_AFTER, SERIAL,
@@ -77,4 +80,48 @@ async fn a_cluster_failover_loses_no_accepted_alert_and_pages_each_once() {
         keys_seen > ALERTS,
         "the slot's owner holds {keys_seen} keys"
     );
+}
+
+/// A graceful failover (`CLUSTER FAILOVER` on the replica) leaves the old primary up, answering `MOVED`:
+/// the connection follows the slot to its new owner and sends the command again, once, without an error.
+/// `INCR` shows that it ran exactly once.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_moved_slot_is_followed_and_the_command_runs_once() {
+    let _serial = SERIAL.lock().await;
+    let set = ClusterSet::start().await;
+    let (first_port, other_seeds) = set.seeds();
+    let settings = RedisSettings {
+        host: "127.0.0.1".into(),
+        port: first_port,
+        cluster: true,
+        cluster_nodes: other_seeds.split(',').map(String::from).collect(),
+        username: Some(VERSUS_USER.into()),
+        password: Some(Secret::new(VERSUS_PASSWORD)),
+        ..RedisSettings::default()
+    };
+    let key = format!("{}moved-probe", settings.stored_prefix());
+    let mut conn = RedisConnection::from_settings(&settings).unwrap();
+    let first: i64 = redis::cmd("INCR")
+        .arg(&key)
+        .query_async(&mut conn)
+        .await
+        .unwrap();
+    assert_eq!(first, 1);
+
+    let owner = set.owner_of(&key).unwrap();
+    let replica = set.replica_of(owner);
+    let _: () = query_sync(
+        set.nodes[replica].port(),
+        DATA_PASSWORD,
+        redis::cmd("CLUSTER").arg("FAILOVER"),
+    )
+    .expect("CLUSTER FAILOVER");
+    assert_eq!(set.wait_taken_over(&key, owner).await, replica);
+
+    let second: i64 = redis::cmd("INCR")
+        .arg(&key)
+        .query_async(&mut conn)
+        .await
+        .expect("the command follows the slot without an error");
+    assert_eq!(second, 2, "the command ran exactly once");
 }

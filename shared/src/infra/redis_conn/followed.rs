@@ -183,22 +183,25 @@ impl FollowedPrimary {
     }
 
     /// Sends `request` to the primary; follows it when the answer says it moved, sending again only what
-    /// was certainly not run.
+    /// was certainly not run. Redis's error answers arrive as values (`Value::ServerError`), a broken
+    /// connection as an error: both are judged.
     async fn run(&self, request: Request<'_>) -> RedisResult<Reply> {
         let mut current = self.connection().await?;
-        match request.send(&mut current.conn).await {
-            Ok(reply) => Ok(reply),
-            Err(error) => match verdict(&error) {
-                Verdict::Keep => Err(error),
-                Verdict::Relocate { resend } => {
-                    self.forget(current.generation);
-                    if !resend {
-                        return Err(error);
-                    }
-                    let mut fresh = self.connection().await?;
-                    request.send(&mut fresh.conn).await
+        let answer = request.send(&mut current.conn).await;
+        let judged = match &answer {
+            Ok(reply) => reply.server_error().map(|error| verdict(&error)),
+            Err(error) => Some(verdict(error)),
+        };
+        match judged {
+            None | Some(Verdict::Keep) => answer,
+            Some(Verdict::Relocate { resend }) => {
+                self.forget(current.generation);
+                if !resend {
+                    return answer;
                 }
-            },
+                let mut fresh = self.connection().await?;
+                request.send(&mut fresh.conn).await
+            }
         }
     }
 }
@@ -212,6 +215,21 @@ enum Request<'a> {
 enum Reply {
     One(Value),
     Many(Vec<Value>),
+}
+
+impl Reply {
+    /// The first error answer in the reply. In a pipeline every command went to the one node, so an answer
+    /// that it is not the primary for Versus's keys holds for every write in it.
+    fn server_error(&self) -> Option<RedisError> {
+        let values = match self {
+            Reply::One(value) => std::slice::from_ref(value),
+            Reply::Many(values) => values.as_slice(),
+        };
+        values.iter().find_map(|value| match value {
+            Value::ServerError(error) => Some(error.clone().into()),
+            _ => None,
+        })
+    }
 }
 
 impl Request<'_> {
