@@ -51,6 +51,7 @@ enum Scenario {
     Single,
     Burst,
     Growth,
+    Failover,
 }
 
 fn env_pair(pair: &str) -> Result<(String, String), String> {
@@ -173,6 +174,13 @@ async fn run(args: Args) -> anyhow::Result<()> {
         let r = bench.growth(&args.env).await?;
         eprintln!("      {r}");
         results.insert("growth".into(), r);
+    }
+
+    if wants(Scenario::Failover) {
+        eprintln!("[+] Sentinel failover under a stream of on-call alerts (primary SIGKILLed)");
+        let r = scenarios::failover::sentinel_failover().await;
+        eprintln!("      {r}");
+        results.insert("failover".into(), r);
     }
 
     results.insert(

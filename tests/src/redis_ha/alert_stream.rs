@@ -31,6 +31,15 @@ pub struct StreamResult {
 }
 
 impl StreamResult {
+    /// How long after `moment` (the primary's death) the first alert was accepted.
+    pub fn first_accepted_after(&self, moment: Instant) -> Option<Duration> {
+        self.accepted
+            .iter()
+            .filter(|a| a.accepted_at > moment)
+            .map(|a| a.accepted_at - moment)
+            .min()
+    }
+
     /// The longest stretch between two consecutive `201`s: how long ingest stood still.
     pub fn longest_gap(&self) -> Duration {
         let mut times: Vec<Instant> = self.accepted.iter().map(|a| a.accepted_at).collect();

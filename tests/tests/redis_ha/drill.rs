@@ -5,7 +5,8 @@ use std::time::Duration;
 use tokio::task::JoinHandle;
 use versus_tests::redis_ha::alert_stream::{send_stream, StreamResult};
 use versus_tests::redis_ha::failover_check::{check, FailoverSummary};
-use versus_tests::redis_ha::node_state::{versus_commands_seen, VERSUS_PASSWORD, VERSUS_USER};
+use versus_tests::redis_ha::failover_installation;
+use versus_tests::redis_ha::node_state::versus_commands_seen;
 use versus_tests::timing::now_ms;
 use versus_tests::{Topology, TopologyBuilder};
 
@@ -19,19 +20,9 @@ const WAIT: Duration = Duration::from_millis(1200);
 /// The failover tests run one at a time: each starts about a dozen processes on a small machine.
 pub static SERIAL: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
 
-/// Two workers and an API with on-call ready, authenticating as Versus's own ACL user, and short leases
-/// and backoffs, so that a job lost with the old primary runs again within seconds.
+/// The installation both tests start.
 pub fn installation() -> TopologyBuilder {
-    Topology::builder()
-        .env("REDIS_USERNAME", VERSUS_USER)
-        .env("REDIS_PASSWORD", VERSUS_PASSWORD)
-        .apis(1)
-        .workers(2)
-        .oncall_initialized_only()
-        .env("VERSUS__QUEUE__LEASE_SECONDS", "3")
-        .env("VERSUS__QUEUE__NOTIFY__BACKOFF_MAX_MS", "2000")
-        .env("VERSUS__QUEUE__ESCALATE__BACKOFF_MAX_MS", "2000")
-        .env("VERSUS__QUEUE__SLACK_UPDATE__BACKOFF_MAX_MS", "2000")
+    failover_installation()
 }
 
 /// Starts the stream against the topology's API.
