@@ -94,7 +94,7 @@ pub async fn check(
         }
     }
     // A page for an incident no sender was told about: a second incident made for one alert.
-    let strangers = pages.len() - paged_ids;
+    let strangers = pages.len().saturating_sub(paged_ids);
     if strangers > 0 {
         summary.duplicate_pages += strangers;
         summary.problems.push(format!(
