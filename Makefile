@@ -2,7 +2,7 @@
 SHELL := /bin/bash
 CARGO ?= cargo
 
-.PHONY: run build deps test test-rust lint check-chart check-rules integration faults e2e browser bench clean
+.PHONY: run build deps test test-rust lint check-chart check-rules integration faults redis-ha e2e browser bench clean
 
 ## Build, make sure a Redis answers (installs and starts one with AOF under .data/ if needed), run API + worker.
 run: build
@@ -22,8 +22,8 @@ deps:
 
 ## Every test: formatting, lints, Rust unit tests, the integration test programs (`integration`: queue
 ## guarantees, pipeline, on-call, lifecycle, operability; `ack_browser`: the real-browser ack test;
-## `alertmanager_e2e`: the Alertmanager end-to-end suite; `faults`: the fault-injection suite), the Helm chart
-## and the Prometheus rules.
+## `alertmanager_e2e`: the Alertmanager end-to-end suite; `faults`: the fault-injection suite; `redis_ha`: Sentinel
+## and Cluster failovers), the Helm chart and the Prometheus rules.
 test: deps lint test-rust check-chart check-rules
 
 test-rust: build
@@ -48,6 +48,12 @@ integration: build
 faults: build
 	scripts/ensure-redis.sh
 	$(CARGO) test -p versus-tests --test faults -- --nocapture --test-threads=1
+
+## The Sentinel and Cluster failover tests alone (also part of `make test`; redis-server runs the Sentinels,
+## redis-cli makes the cluster).
+redis-ha: build
+	scripts/ensure-redis.sh
+	$(CARGO) test -p versus-tests --test redis_ha -- --nocapture
 
 ## The end-to-end suite with a real Prometheus Alertmanager alone (also part of `make test`).
 e2e: build

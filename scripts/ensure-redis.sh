@@ -8,10 +8,16 @@ as_root() {
     echo "ensure-redis: need root (or sudo) to run: $*" >&2; exit 1; fi
 }
 
-if ! command -v redis-server >/dev/null 2>&1; then
-  echo "ensure-redis: installing redis-server (apt-get)"
+# redis-server also runs the tests' Sentinels (--sentinel); redis-cli (redis-tools) makes their Redis
+# Cluster; openssl makes the private CA of the Redis TLS test.
+missing=()
+command -v redis-server >/dev/null 2>&1 || missing+=(redis-server)
+command -v redis-cli >/dev/null 2>&1 || missing+=(redis-tools)
+command -v openssl >/dev/null 2>&1 || missing+=(openssl)
+if [ "${#missing[@]}" -gt 0 ]; then
+  echo "ensure-redis: installing ${missing[*]} (apt-get)"
   as_root apt-get update -qq
-  as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq redis-server >/dev/null
+  as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null
 fi
 
 [ "${1:-}" = "--start" ] || exit 0

@@ -52,6 +52,7 @@ enum Scenario {
     Burst,
     Growth,
     LargeBodies,
+    Failover,
 }
 
 fn env_pair(pair: &str) -> Result<(String, String), String> {
@@ -185,6 +186,12 @@ async fn run(args: Args) -> anyhow::Result<()> {
         let r = large_bodies(&bench.fakes, &args.env, senders, seconds).await?;
         eprintln!("      {r}");
         results.insert("large_bodies".into(), r);
+    }
+    if wants(Scenario::Failover) {
+        eprintln!("[+] Sentinel failover under a stream of on-call alerts (primary SIGKILLed)");
+        let r = scenarios::failover::sentinel_failover().await;
+        eprintln!("      {r}");
+        results.insert("failover".into(), r);
     }
 
     results.insert(

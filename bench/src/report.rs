@@ -166,6 +166,29 @@ pub fn table(report: &Value) -> String {
         ]);
     }
 
+    let failover = &r["failover"];
+    if !failover.is_null() {
+        let first = num(&failover["death_to_first_accept_s"]);
+        let late = num(&failover["worst_escalation_lateness_s"]);
+        rows.push([
+            "Sentinel failover, primary SIGKILLed (down-after 1000 ms), alert every 20 ms".into(),
+            format!(
+                "first accepted alert {} s after the death; worst escalation lateness {} s; {} accepted, {} lost, {} duplicate pages",
+                fmt(&failover["death_to_first_accept_s"], 1),
+                fmt(&failover["worst_escalation_lateness_s"], 1),
+                failover["accepted"],
+                failover["lost"],
+                failover["duplicate_pages"]
+            ),
+            "both < 5 s, nothing lost".into(),
+            verdict(match (first, late) {
+                (Some(a), Some(b)) => Some(a < 5.0 && b < 5.0 && failover["lost"] == 0),
+                _ => None,
+            })
+            .into(),
+        ]);
+    }
+
     let growth = &r["growth"];
     if !growth.is_null() {
         let (s, l) = (&growth["small"], &growth["large"]);

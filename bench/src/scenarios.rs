@@ -2,6 +2,7 @@
 //! stack under test. Every loop is bounded in count and in time; every figure goes to the report.
 
 mod escalation;
+pub mod failover;
 mod growth;
 mod ingest;
 mod large_bodies;

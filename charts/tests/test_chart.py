@@ -330,7 +330,8 @@ def test_config_values_reach_config_yaml() -> None:
     assert cfg["redis"] == {
         "host": "redis.cache.internal", "port": 6380, "password": "${REDIS_PASSWORD}", "db": 2, "tls": True,
         "insecure_skip_verify": False, "key_prefix": "versus:", "retention_hours": 168,
-        "compress_payloads": True,
+        "compress_payloads": True, "username": "", "ca_cert": "", "cluster": False, "cluster_nodes": [],
+        "sentinel": {"master_name": "", "nodes": [], "password": "${REDIS_SENTINEL_PASSWORD:-}"},
     }
     assert cfg["alert"]["body_limit_bytes"] == 1048576
     assert cfg["alert"]["max_incidents_per_request"] == 100
@@ -654,3 +655,39 @@ def test_runbook_links_are_repository_relative_without_a_base_url() -> None:
     for link in links:
         anchor = link.split("#", 1)[1]
         assert any(line.strip().lower() == f"## {anchor}" for line in runbooks.splitlines()), f"no section for {link}"
+
+
+# --- Highly available Redis -----------------------------------------------------------------------
+
+
+def test_private_ca_is_mounted_where_config_redis_ca_cert_points() -> None:
+    r = rendered_set("cluster-elasticache")
+    cfg = r.versus_config()
+    assert cfg["redis"]["cluster"] is True and cfg["redis"]["tls"] is True
+    assert cfg["redis"]["username"] == "versus"
+    path = cfg["redis"]["ca_cert"]
+    for component in ("api", "worker"):
+        pod = pod_spec(r.deployment(component))
+        mount = next(m for m in container(r.deployment(component))["volumeMounts"] if m["name"] == "redis-ca")
+        assert path == f"{mount['mountPath']}/ca.pem"
+        volume = next(v for v in pod["volumes"] if v["name"] == "redis-ca")
+        assert volume["secret"]["secretName"] == "versus-redis-ca"
+        assert volume["secret"]["items"] == [{"key": "ca.pem", "path": "ca.pem"}]
+    default = rendered_set("default")
+    assert not default.versus_config()["redis"]["ca_cert"], "no CA bundle unless one is given"
+    for component in ("api", "worker"):
+        assert all(v["name"] != "redis-ca" for v in pod_spec(default.deployment(component))["volumes"])
+
+
+def test_sentinel_password_comes_from_the_secret_and_may_be_absent() -> None:
+    r = rendered_set("sentinel")
+    cfg = r.versus_config()
+    assert cfg["redis"]["sentinel"]["master_name"] == "versus"
+    assert cfg["redis"]["sentinel"]["password"] == "${REDIS_SENTINEL_PASSWORD:-}"
+    data = r.one("Secret")["data"]
+    assert base64.b64decode(data["redis-sentinel-password"]).decode() == "TESTONLY-sentinel-password"
+    for component in ("api", "worker"):
+        env = {e["name"]: e for e in container(r.deployment(component))["env"]}
+        ref = env["REDIS_SENTINEL_PASSWORD"]["valueFrom"]["secretKeyRef"]
+        assert ref["key"] == "redis-sentinel-password"
+        assert ref.get("optional") is True, "an existing Secret made before this key still starts the pods"

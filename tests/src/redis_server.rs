@@ -29,6 +29,9 @@ pub struct RedisOptions {
     pub password: Option<String>,
     /// Further `redis-server` arguments, appended as given (for example `["--maxmemory-policy", "allkeys-lru"]`).
     pub extra_args: Vec<String>,
+    /// The port to listen on; `None` takes a free one. Cluster nodes need one whose port + 10000 is free too
+    /// ([`free_cluster_ports`](crate::ports::free_cluster_ports)).
+    pub port: Option<u16>,
 }
 
 impl Default for RedisOptions {
@@ -38,6 +41,7 @@ impl Default for RedisOptions {
             maxmemory: None,
             password: None,
             extra_args: Vec::new(),
+            port: None,
         }
     }
 }
@@ -72,7 +76,7 @@ impl RedisServer {
         let log_path = dir.path().join("redis.log");
         let mut server = Self {
             child: None,
-            port: free_port(),
+            port: opts.port.unwrap_or_else(free_port),
             opts,
             dir,
             log_path,

@@ -67,7 +67,7 @@ pub async fn interactions(
     let budget = state.settings.redis.request_budget();
     let replay_key = format!(
         "{}slack:seen:{}",
-        state.settings.redis.key_prefix,
+        state.settings.redis.stored_prefix(),
         hex_digest(signature.as_bytes())
     );
     // One command, so a crash or timeout between "remember" and "expire" cannot leave a key that never

@@ -70,12 +70,40 @@ app.kubernetes.io/part-of: versus
 {{/* Where the ConfigMap (config.yaml and the templates) is mounted in the pods. */}}
 {{- define "versus.configDir" -}}/etc/versus{{- end -}}
 
+{{/* Where the private CA of redis.caCert is mounted, and the file config.redis.ca_cert names. */}}
+{{- define "versus.redisCaDir" -}}/etc/versus-redis-ca{{- end -}}
+{{- define "versus.redisCaPath" -}}{{ include "versus.redisCaDir" . }}/{{ .Values.redis.caCert.key }}{{- end -}}
+
+{{/* The CA volume and its mount, for both pods (empty without redis.caCert). */}}
+{{- define "versus.redisCaMount" -}}
+{{- if .Values.redis.caCert.secretName }}
+- name: redis-ca
+  mountPath: {{ include "versus.redisCaDir" . }}
+  readOnly: true
+{{- end }}
+{{- end -}}
+{{- define "versus.redisCaVolume" -}}
+{{- if .Values.redis.caCert.secretName }}
+- name: redis-ca
+  secret:
+    secretName: {{ .Values.redis.caCert.secretName }}
+    items:
+      - key: {{ .Values.redis.caCert.key }}
+        path: {{ .Values.redis.caCert.key }}
+{{- end }}
+{{- end -}}
+
 {{/*
 The configuration as rendered into config.yaml: .Values.config, with the Redis address replaced by
 the bundled Redis when that is enabled.
 */}}
 {{- define "versus.config" -}}
 {{- $cfg := deepCopy .Values.config -}}
+{{- if .Values.redis.caCert.secretName -}}
+{{- $redis := deepCopy (default (dict) $cfg.redis) -}}
+{{- $_ := set $redis "ca_cert" (include "versus.redisCaPath" .) -}}
+{{- $_ := set $cfg "redis" $redis -}}
+{{- end -}}
 {{- if .Values.redis.bundled.enabled -}}
 {{- $redis := deepCopy (default (dict) $cfg.redis) -}}
 {{- $_ := set $redis "host" (include "versus.redis.fullname" .) -}}
@@ -122,7 +150,8 @@ which every install renders, so a bad combination fails `helm install` with this
       (list "alert.slack.token" (dig "alert" "slack" "token" "" .Values.config) "SLACK_TOKEN" "secrets.slackToken")
       (list "alert.slack.signing_secret" (dig "alert" "slack" "signing_secret" "" .Values.config) "SLACK_SIGNING_SECRET" "secrets.slackSigningSecret")
       (list "oncall.ack_secret" (dig "oncall" "ack_secret" "" .Values.config) "VERSUS_ACK_SECRET" "secrets.ackSecret")
-      (list "redis.password" (dig "redis" "password" "" .Values.config) "REDIS_PASSWORD" "secrets.redisPassword") -}}
+      (list "redis.password" (dig "redis" "password" "" .Values.config) "REDIS_PASSWORD" "secrets.redisPassword")
+      (list "redis.sentinel.password" (dig "redis" "sentinel" "password" "" .Values.config) "REDIS_SENTINEL_PASSWORD" "secrets.redisSentinelPassword") -}}
 {{- range $refs -}}
 {{- $value := index . 1 | toString -}}
 {{- if and $value (not (regexMatch "^\\$\\{[A-Za-z_][A-Za-z0-9_]*(:-)?\\}$" $value)) -}}
@@ -156,7 +185,21 @@ which every install renders, so a bad combination fails `helm install` with this
 {{- fail (printf "%s.autoscaling.minReplicas (%d) must not be larger than %s.autoscaling.maxReplicas (%d)" $component (int $v.autoscaling.minReplicas) $component (int $v.autoscaling.maxReplicas)) -}}
 {{- end -}}
 {{- end -}}
-{{- if and (not .Values.redis.bundled.enabled) (not (dig "redis" "host" "" .Values.config)) -}}
+{{- $sentinel := dig "redis" "sentinel" "master_name" "" .Values.config -}}
+{{- $cluster := dig "redis" "cluster" false .Values.config -}}
+{{- if and .Values.redis.bundled.enabled (or $sentinel $cluster) -}}
+{{- fail "redis.bundled.enabled runs a single Redis node: it cannot be used with config.redis.sentinel or config.redis.cluster; point those at your own Sentinels or cluster instead" -}}
+{{- end -}}
+{{- if and $sentinel $cluster -}}
+{{- fail "config.redis.sentinel and config.redis.cluster cannot be used together: a Redis Cluster has no Sentinels" -}}
+{{- end -}}
+{{- if and $sentinel (not (dig "redis" "sentinel" "nodes" (list) .Values.config)) -}}
+{{- fail "config.redis.sentinel.nodes is empty: list the Sentinels (host:port) that watch config.redis.sentinel.master_name" -}}
+{{- end -}}
+{{- if and .Values.redis.caCert.secretName (not (dig "redis" "tls" false .Values.config)) -}}
+{{- fail "redis.caCert is set but config.redis.tls is false: set config.redis.tls to true" -}}
+{{- end -}}
+{{- if and (not .Values.redis.bundled.enabled) (not $sentinel) (not (dig "redis" "host" "" .Values.config)) -}}
 {{- fail "config.redis.host is empty: set it to your Redis, or set redis.bundled.enabled=true" -}}
 {{- end -}}
 {{- if and .Values.ingress.enabled (not (include "versus.ingressHost" .)) -}}
@@ -206,6 +249,12 @@ which every install renders, so a bad combination fails `helm install` with this
       name: {{ include "versus.secretName" . }}
       key: {{ .Values.existingSecretKeys.ingestToken }}
 {{- end }}
+- name: REDIS_SENTINEL_PASSWORD
+  valueFrom:
+    secretKeyRef:
+      name: {{ include "versus.secretName" . }}
+      key: {{ .Values.existingSecretKeys.redisSentinelPassword }}
+      optional: true
 {{- with .Values.extraEnv }}
 {{ toYaml . }}
 {{- end }}

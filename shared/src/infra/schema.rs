@@ -119,7 +119,7 @@ pub async fn claim<C: ConnectionLike>(conn: &mut C, prefix: &str) -> Result<u32,
 pub async fn enforce_at_startup(settings: &RedisSettings) -> Result<(), SchemaError> {
     let mut conn = RedisConnection::from_settings(settings).map_err(SchemaError::Settings)?;
     let within = settings.timeout();
-    let prefix = settings.key_prefix.clone();
+    let prefix = settings.stored_prefix();
     let answer = match tokio::time::timeout(within, claim(&mut conn, &prefix)).await {
         Ok(answer) => answer,
         Err(_) => Err(SchemaError::Timeout {

@@ -77,6 +77,7 @@ impl Redactor {
                 settings.alert.slack.signing_secret.as_ref(),
                 settings.oncall.ack_secret.as_ref(),
                 settings.redis.password.as_ref(),
+                settings.redis.sentinel.password.as_ref(),
             ]
             .into_iter()
             .flatten()
@@ -291,6 +292,14 @@ mod tests {
             redactor.redact(text),
             "raw [redacted] json [redacted] url [redacted] short abc"
         );
+    }
+
+    #[test]
+    fn the_sentinel_password_is_redacted_too() {
+        let mut settings = Settings::default();
+        settings.redis.sentinel.password = Some(Secret::new("sentinel-pass"));
+        let redactor = Redactor::from_settings(&settings);
+        assert_eq!(redactor.redact("auth sentinel-pass"), "auth [redacted]");
     }
 
     #[derive(Clone, Default)]

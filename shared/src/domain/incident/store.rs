@@ -96,7 +96,7 @@ impl IncidentStore {
     /// The store under `redis.key_prefix`, keeping records `redis.retention_hours` and compressing payloads
     /// as `redis.compress_payloads` says.
     pub fn from_settings(conn: RedisConnection, redis: &RedisSettings) -> Self {
-        Self::new(conn, &redis.key_prefix, redis.retention())
+        Self::new(conn, &redis.stored_prefix(), redis.retention())
             .compress_payloads(redis.compress_payloads)
     }
 
@@ -120,6 +120,7 @@ impl IncidentStore {
             None => ("0", 0, ""),
         };
         invocation
+            .key(self.key(&incident.id))
             .arg(&self.prefix)
             .arg(&incident.id)
             .arg(incident.request_key.as_deref().unwrap_or(""))
@@ -208,6 +209,7 @@ impl IncidentStore {
     /// Acknowledges the incident for `by` (a Slack user id, or how a link ack is named).
     pub async fn ack(&self, id: &str, by: &str, via: AckChannel) -> Result<AckResult, StoreError> {
         let reply: AckReply = scripts::ACK
+            .key(self.key(id))
             .arg(&self.prefix)
             .arg(id)
             .arg(by)
@@ -219,6 +221,7 @@ impl IncidentStore {
 
     pub async fn escalate_begin(&self, id: &str) -> Result<EscalateDecision, StoreError> {
         let reply: EscalateReply = scripts::ESCALATE_BEGIN
+            .key(self.key(id))
             .arg(&self.prefix)
             .arg(id)
             .invoke_async(&mut self.conn.clone())
@@ -234,6 +237,7 @@ impl IncidentStore {
     ) -> Result<bool, StoreError> {
         let (outcome, detail) = result.to_args();
         let written: i64 = scripts::ESCALATE_FINISH
+            .key(self.key(id))
             .arg(&self.prefix)
             .arg(id)
             .arg(outcome)
@@ -251,6 +255,7 @@ impl IncidentStore {
         ts: &str,
     ) -> Result<String, StoreError> {
         Ok(scripts::SLACK_POSTED
+            .key(self.key(id))
             .arg(&self.prefix)
             .arg(id)
             .arg(channel)

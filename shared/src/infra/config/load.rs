@@ -108,6 +108,13 @@ pub fn parse_with_env(
             settings.log_format = super::LogFormat::Json;
         }
     }
+    // Versus Incident's switch for Redis Cluster, honoured the same way.
+    if env
+        .get("REDIS_CLUSTER")
+        .is_some_and(|v| v.trim().eq_ignore_ascii_case("true"))
+    {
+        settings.redis.cluster = true;
+    }
     Ok(settings)
 }
 

@@ -6,16 +6,21 @@ mod envsubst;
 mod ingest_auth;
 mod known_keys;
 mod load;
+mod redis_settings;
 mod settings;
 mod unread_keys;
 mod validate;
+mod validate_redis;
 
 pub use envsubst::{substitute, SubstitutionError};
 pub use ingest_auth::{BasicAuthSettings, IngestAuthSettings};
 pub use load::{default_config_path, load, load_with_env, parse_with_env, ConfigError};
+pub use redis_settings::{has_hash_tag, parse_node, RedisMode, RedisSettings, SentinelSettings};
 pub use settings::*;
 pub use unread_keys::{UnknownKey, UnreadKeys, UnsupportedKey, VERSUS_INCIDENT_ONLY};
 pub use validate::{resolve_template_path, validate, Problem};
 
+#[cfg(test)]
+mod redis_tests;
 #[cfg(test)]
 mod tests;

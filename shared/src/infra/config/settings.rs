@@ -1,6 +1,7 @@
 //! The configuration tree, key for key as `config.yaml` spells it (see design.md; new keys are marked there).
 
 use super::ingest_auth::IngestAuthSettings;
+use super::redis_settings::RedisSettings;
 use super::unread_keys::UnreadKeys;
 use crate::infra::backoff::Backoff;
 use crate::infra::secret::{optional_secret, Secret};
@@ -216,62 +217,6 @@ impl Default for AwsIncidentManagerSettings {
             .map(|(k, v)| (k.to_string(), v))
             .collect(),
             default_impact: 3,
-        }
-    }
-}
-
-#[derive(Debug, Clone, Deserialize)]
-#[serde(default)]
-pub struct RedisSettings {
-    pub host: String,
-    pub port: u16,
-    #[serde(deserialize_with = "optional_secret")]
-    pub password: Option<Secret>,
-    pub db: i64,
-    pub tls: bool,
-    pub insecure_skip_verify: bool,
-    /// Every key Versus writes starts with this, including the job queues.
-    pub key_prefix: String,
-    /// How long incident records (and their dedup keys) are kept.
-    pub retention_hours: u64,
-    /// Bound on connecting and on every command, so an outage answers `503` instead of hanging.
-    pub timeout_ms: u64,
-    /// Store received payloads zstd-compressed (about a quarter of the size). Off only while processes of a
-    /// release from before compression still run: they cannot read compressed records.
-    pub compress_payloads: bool,
-}
-
-impl RedisSettings {
-    /// How long incident records, their identity keys and job idempotency keys are kept.
-    pub fn retention(&self) -> Duration {
-        Duration::from_secs(self.retention_hours.saturating_mul(3600))
-    }
-
-    /// Bound on connecting and on each command.
-    pub fn timeout(&self) -> Duration {
-        Duration::from_millis(self.timeout_ms)
-    }
-
-    /// Bound on the Redis work of one HTTP request: a command's timeout plus room for one reconnect
-    /// attempt, so an outage answers `503` instead of holding the sender.
-    pub fn request_budget(&self) -> Duration {
-        self.timeout() + Duration::from_millis(500)
-    }
-}
-
-impl Default for RedisSettings {
-    fn default() -> Self {
-        Self {
-            host: "127.0.0.1".into(),
-            port: 6379,
-            password: None,
-            db: 0,
-            tls: false,
-            insecure_skip_verify: false,
-            key_prefix: "versus:".into(),
-            retention_hours: 168,
-            timeout_ms: 2000,
-            compress_payloads: true,
         }
     }
 }

@@ -188,29 +188,7 @@ pub fn validate(settings: &Settings, config_path: &Path) -> Vec<Problem> {
         auth.check(&mut p);
     }
 
-    let redis = &settings.redis;
-    p.check(
-        !redis.host.is_empty(),
-        "redis.host",
-        "is required: Versus keeps incidents and jobs in Redis",
-    );
-    p.check(redis.port != 0, "redis.port", "must be between 1 and 65535");
-    p.check(redis.db >= 0, "redis.db", "must not be negative");
-    p.check(
-        !redis.key_prefix.is_empty(),
-        "redis.key_prefix",
-        "must not be empty; several installations may share one Redis",
-    );
-    p.check(
-        redis.retention_hours > 0,
-        "redis.retention_hours",
-        "must be at least 1 hour",
-    );
-    p.check(
-        redis.timeout_ms > 0,
-        "redis.timeout_ms",
-        "must be greater than 0",
-    );
+    super::validate_redis::check_redis(&mut p, &settings.redis);
 
     let worker = &settings.worker;
     p.check(

@@ -14,7 +14,7 @@
 use super::runtime::QueueRuntime;
 use super::store::LeasedJob;
 use crate::infra::backoff::Backoff;
-use redis::aio::MultiplexedConnection;
+use crate::infra::redis_conn::RedisConnection;
 use std::sync::Arc;
 use std::time::Duration;
 use tokio::sync::{mpsc, Notify};
@@ -114,7 +114,7 @@ impl Drop for AbortOnDrop {
 /// wait ends at once and nothing pushed in between is missed. On connection trouble it reconnects after
 /// a pause; meanwhile the fetch loop still polls every `idle_poll`.
 async fn take_wake_tokens(runtime: QueueRuntime, woken: Arc<Notify>) {
-    let mut conn: Option<MultiplexedConnection> = None;
+    let mut conn: Option<RedisConnection> = None;
     let mut backoff = Backoff::new(
         Duration::from_millis(100),
         runtime.idle_poll.max(Duration::from_millis(100)),
@@ -123,7 +123,7 @@ async fn take_wake_tokens(runtime: QueueRuntime, woken: Arc<Notify>) {
         if conn.is_none() {
             match tokio::time::timeout(
                 Duration::from_millis(runtime.redis.timeout_ms),
-                crate::infra::redis_conn::dedicated(&runtime.redis),
+                RedisConnection::dedicated(&runtime.redis, None),
             )
             .await
             {

@@ -25,6 +25,7 @@ pub struct DeadJob {
 impl JobStore {
     pub async fn stats(&self) -> Result<QueueStats, QueueError> {
         let (ready, scheduled, inflight, dead): (u64, u64, u64, u64) = scripts::STATS
+            .key(self.keys.due())
             .arg(&self.prefix)
             .arg(self.queue)
             .invoke_async(&mut self.conn.clone())
@@ -71,7 +72,10 @@ impl JobStore {
     /// Puts dead-lettered jobs back with a fresh attempt budget; `None` requeues all of them.
     pub async fn requeue_dead(&self, ids: Option<&[String]>) -> Result<usize, QueueError> {
         let mut invocation = scripts::REQUEUE_DEAD.prepare_invoke();
-        invocation.arg(&self.prefix).arg(self.queue);
+        invocation
+            .key(self.keys.dead())
+            .arg(&self.prefix)
+            .arg(self.queue);
         match ids {
             Some([]) => return Ok(0),
             Some(ids) => invocation.arg(ids),

@@ -13,7 +13,7 @@
 //! | guarantee | how |
 //! | --- | --- |
 //! | idle pickup and delayed jobs within 1 s | a producer whose job is due before every waiting one `LPUSH`es a wake token; a companion task `BLPOP`s it for the idle fetcher, which sleeps no longer than the earliest due time on a Tokio timer (a BLPOP timeout is only as precise as Redis's 100 ms event-loop tick); due times are Redis server milliseconds |
-//! | survives a Redis restart | every call goes through the reconnecting `RedisConnection`; the fetcher retries with backoff; scripts fall back from EVALSHA to EVAL; state is in AOF-persisted keys |
+//! | survives a Redis restart or failover | every call goes through `RedisConnection`, which reconnects and follows a new primary (Sentinel, Cluster); the fetcher retries with backoff; scripts fall back from EVALSHA to EVAL; state is in AOF-persisted keys |
 //! | a worker that cannot work exits non-zero | the fetcher gives up after `worker.redis_down_exit_seconds`, apalis reports a backend error, the binary exits 1 |
 //! | idempotency | `push` takes `SET NX PX` on `idem:{key}` in the same script and reports [`PushOutcome::Duplicate`] |
 //! | 20,000 jobs due at once | `fetch` leases at most as many jobs as the worker has room for (`LIMIT`), never unpacking large replies |
@@ -24,7 +24,8 @@
 //!
 //! Keys (all under `redis.key_prefix`): `queue:{name}:due` (zset by due ms), `queue:{name}:inflight` (zset by
 //! lease deadline), `queue:{name}:dead` (zset), `queue:{name}:wake` (list), `queue:{name}:job:{id}` (hash),
-//! `queue:{name}:idem:{key}` (string). Standalone Redis (or a primary with replicas); not Redis Cluster.
+//! `queue:{name}:idem:{key}` (string). In Redis Cluster mode the prefix carries Versus's hash tag, so every
+//! queue key, and every key a script derives, is in one slot; each script declares one of them in `KEYS[1]`.
 //!
 //! [`Backend`]: apalis_core::backend::Backend
 //! [`BackendConfig`]: apalis_core::backend::BackendConfig

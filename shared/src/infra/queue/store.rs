@@ -104,7 +104,7 @@ impl JobStore {
         redis: &RedisSettings,
         queue: &'static str,
     ) -> Self {
-        Self::new(conn, &redis.key_prefix, queue, redis.retention())
+        Self::new(conn, &redis.stored_prefix(), queue, redis.retention())
     }
 
     pub fn queue(&self) -> &'static str {
@@ -136,6 +136,7 @@ impl JobStore {
     ) -> Result<PushOutcome, QueueError> {
         let id = new_job_id();
         let (id, created): (String, i64) = scripts::PUSH
+            .key(self.keys.due())
             .arg(&self.prefix)
             .arg(self.queue)
             .arg(&id)
@@ -162,6 +163,7 @@ impl JobStore {
             let payload = serde_json::to_string(job)?;
             pipe.invoke_script(
                 scripts::PUSH
+                    .key(self.keys.due())
                     .arg(&self.prefix)
                     .arg(self.queue)
                     .arg(new_job_id())
@@ -197,6 +199,7 @@ impl JobStore {
         lease_for: Duration,
     ) -> Result<FetchBatch, QueueError> {
         let raw: Vec<redis::Value> = scripts::FETCH
+            .key(self.keys.due())
             .arg(&self.prefix)
             .arg(self.queue)
             .arg(limit)
@@ -214,6 +217,7 @@ impl JobStore {
         finished_ttl: Duration,
     ) -> Result<bool, QueueError> {
         let done: i64 = scripts::COMPLETE
+            .key(self.keys.job(id))
             .arg(&self.prefix)
             .arg(self.queue)
             .arg(id)
@@ -234,6 +238,7 @@ impl JobStore {
         refund: bool,
     ) -> Result<bool, QueueError> {
         let done: i64 = scripts::RETRY
+            .key(self.keys.job(id))
             .arg(&self.prefix)
             .arg(self.queue)
             .arg(id)
@@ -253,6 +258,7 @@ impl JobStore {
         error: &str,
     ) -> Result<bool, QueueError> {
         let done: i64 = scripts::DEAD
+            .key(self.keys.job(id))
             .arg(&self.prefix)
             .arg(self.queue)
             .arg(id)
@@ -269,6 +275,7 @@ impl JobStore {
             return Ok(0);
         }
         let released: usize = scripts::RELEASE
+            .key(self.keys.inflight())
             .arg(&self.prefix)
             .arg(self.queue)
             .arg(lease)
@@ -289,6 +296,7 @@ impl JobStore {
         }
         let mut invocation = scripts::RENEW.prepare_invoke();
         invocation
+            .key(self.keys.inflight())
             .arg(&self.prefix)
             .arg(self.queue)
             .arg(lease_for.as_millis() as u64);
@@ -301,6 +309,7 @@ impl JobStore {
     /// Requeues (or dead-letters, past `max_attempts`) jobs whose worker died. Returns (requeued, dead).
     pub async fn reap(&self, limit: usize, max_attempts: u32) -> Result<(u64, u64), QueueError> {
         Ok(scripts::REAP
+            .key(self.keys.inflight())
             .arg(&self.prefix)
             .arg(self.queue)
             .arg(limit)

@@ -31,6 +31,7 @@ const CLEARED: &[&str] = &[
     "REDIS_HOST",
     "REDIS_PORT",
     "REDIS_PASSWORD",
+    "REDIS_CLUSTER",
 ];
 
 /// Slack on, as in production: the template must then exist and render.
@@ -190,6 +191,53 @@ fn versus_incident_settings_for_missing_features_pass_with_a_warning_each() {
             assert!(
                 stderr.contains(&format!("warning: {key}: a Versus Incident setting for")),
                 "{binary}: no warning for {key}:\n{stderr}"
+            );
+        }
+    }
+}
+
+#[test]
+fn redis_mistakes_are_reported_by_check_naming_the_key() {
+    let shipped = Path::new(CONFIG_PATH);
+    let sentinel = [
+        ("VERSUS__REDIS__SENTINEL__MASTER_NAME", "versus"),
+        ("VERSUS__REDIS__SENTINEL__NODES", "10.0.0.1:26379"),
+    ];
+    let both = [sentinel[0], sentinel[1], ("REDIS_CLUSTER", "true")];
+    let empty_entry = [
+        sentinel[0],
+        ("VERSUS__REDIS__SENTINEL__NODES", "10.0.0.1:26379,,h:1"),
+    ];
+    let malformed = [sentinel[0], ("VERSUS__REDIS__SENTINEL__NODES", "10.0.0.1")];
+    let missing_ca = [
+        ("VERSUS__REDIS__TLS", "true"),
+        ("VERSUS__REDIS__CA_CERT", "/nonexistent/versus-redis-ca.pem"),
+    ];
+    let cases: [Case; 4] = [
+        (
+            shipped,
+            &both,
+            "redis.sentinel: cannot be used together with redis.cluster",
+        ),
+        (shipped, &empty_entry, "redis.sentinel.nodes[1]: is empty"),
+        (
+            shipped,
+            &malformed,
+            "redis.sentinel.nodes[0]: \"10.0.0.1\" has no port",
+        ),
+        (
+            shipped,
+            &missing_ca,
+            "redis.ca_cert: file /nonexistent/versus-redis-ca.pem does not exist",
+        ),
+    ];
+    for binary in [API_BIN, WORKER_BIN] {
+        for (config, env, key) in cases {
+            let (code, stdout, stderr) = check(binary, config, env);
+            assert_eq!(code, 2, "{binary} {env:?}:\n{stdout}\n{stderr}");
+            assert!(
+                stderr.contains(key),
+                "{binary} {env:?}: no {key:?} in:\n{stderr}"
             );
         }
     }

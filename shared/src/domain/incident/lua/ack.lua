@@ -1,5 +1,6 @@
 -- Acknowledges an incident. ARGV: prefix, id, by, via (link|slack)
 -- Returns {result, state, time_ms, detail}: result is acked | already_acked | escalated | resolved | missing
+-- KEYS[1]: the incident's hash, declared for Cluster routing (every key below shares its hash tag).
 local prefix, id = ARGV[1], ARGV[2]
 local key = vi_key(prefix, id)
 local f = redis.call('HMGET', key, 'state', 'acked_ms', 'acked_by', 'aws_arn', 'escalated_ms', 'resolved_ms', 'created_ms', 'page_failed')

@@ -2,6 +2,7 @@
 -- Returns {decision, plan_arn, aws_arn, due_ms}: decision is start | done | suppressed_ack | suppressed_resolve | missing
 -- `start` is returned again for an escalated incident with no AWS incident recorded yet (a retried job),
 -- which is safe because StartIncident's clientToken makes the AWS call idempotent.
+-- KEYS[1]: the incident's hash, declared for Cluster routing (every key below shares its hash tag).
 local prefix, id = ARGV[1], ARGV[2]
 local key = vi_key(prefix, id)
 local f = redis.call('HMGET', key, 'state', 'plan_arn', 'aws_arn', 'due_ms')

@@ -1,4 +1,5 @@
 -- Records the outcome of StartIncident. ARGV: prefix, id, outcome (started|failed), detail (ARN or reason)
+-- KEYS[1]: the incident's hash, declared for Cluster routing (every key below shares its hash tag).
 local prefix, id = ARGV[1], ARGV[2]
 local key = vi_key(prefix, id)
 if redis.call('EXISTS', key) == 0 then

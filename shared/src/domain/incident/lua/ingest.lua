@@ -10,6 +10,7 @@
 -- Returns {outcome, incident_id, previous_state, open_ms}: outcome is created | updated | unchanged | resolved |
 -- duplicate_request (a retry of a request seen within request_ttl, unless it fires again what has resolved
 -- since); open_ms is how long a resolved incident was open (for time-to-resolve).
+-- KEYS[1]: the new incident's hash, declared for Cluster routing (every key below shares its hash tag).
 local prefix, new_id = ARGV[1], ARGV[2]
 local now = vq_now_ms()
 local retention = tonumber(ARGV[6])

@@ -1,5 +1,6 @@
 -- Records the Slack message of an incident once; returns the ts that is recorded (the earlier one wins).
 -- ARGV: prefix, id, channel, ts
+-- KEYS[1]: the incident's hash, declared for Cluster routing (every key below shares its hash tag).
 local key = vi_key(ARGV[1], ARGV[2])
 if redis.call('EXISTS', key) == 0 then
   return ''

@@ -1,5 +1,6 @@
 -- Moves a job to the dead-letter set, where it stays until an operator requeues or purges it.
 -- ARGV: prefix, queue, id, lease, error
+-- KEYS[1]: the job's hash, declared for Cluster routing (every key below shares its hash tag).
 local base = vq_base(ARGV[1], ARGV[2])
 local job = base .. 'job:' .. ARGV[3]
 if not vq_owns(job, ARGV[4]) then

@@ -1,6 +1,7 @@
 -- Leases up to `limit` due jobs. The limit keeps every reply small, however many jobs are due at once.
 -- ARGV: prefix, queue, limit, lease_ms, lease_token
 -- Returns {now_ms, next_due_ms or -1, id, payload, attempts, due_ms, enqueued_ms, ...}
+-- KEYS[1]: the due set, declared for Cluster routing (every key below shares its hash tag).
 local base = vq_base(ARGV[1], ARGV[2])
 local now = vq_now_ms()
 local ids = redis.call('ZRANGEBYSCORE', base .. 'due', '-inf', now, 'LIMIT', 0, tonumber(ARGV[3]))

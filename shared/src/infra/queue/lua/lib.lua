@@ -12,6 +12,8 @@ local function vq_int(n)
   return string.format('%d', n)
 end
 
+-- Keys are derived from the prefix (ARGV[1]). In Cluster mode that prefix carries Versus's hash tag, so every
+-- derived key, like the one each script declares in KEYS[1], lives in the slot the script runs on.
 local function vq_base(prefix, queue)
   return prefix .. 'queue:' .. queue .. ':'
 end

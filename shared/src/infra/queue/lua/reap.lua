@@ -1,5 +1,6 @@
 -- Returns jobs whose lease ran out (their worker died) to the due set, or to the dead-letter set once they
 -- have used every attempt. ARGV: prefix, queue, limit, max_attempts
+-- KEYS[1]: the inflight set, declared for Cluster routing (every key below shares its hash tag).
 local base = vq_base(ARGV[1], ARGV[2])
 local now = vq_now_ms()
 local ids = redis.call('ZRANGEBYSCORE', base .. 'inflight', '-inf', now, 'LIMIT', 0, tonumber(ARGV[3]))

@@ -1,5 +1,6 @@
 -- Hands back jobs that were leased but never started (prefetched at shutdown): due again at once, and the
 -- attempt they were charged is returned. ARGV: prefix, queue, lease, id...
+-- KEYS[1]: the inflight set, declared for Cluster routing (every key below shares its hash tag).
 local base = vq_base(ARGV[1], ARGV[2])
 local now = vq_now_ms()
 local released = 0

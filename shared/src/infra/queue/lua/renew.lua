@@ -1,4 +1,5 @@
 -- Extends the leases this worker still holds. ARGV: prefix, queue, lease_ms, (id, lease)...
+-- KEYS[1]: the inflight set, declared for Cluster routing (every key below shares its hash tag).
 local base = vq_base(ARGV[1], ARGV[2])
 local deadline = vq_now_ms() + tonumber(ARGV[3])
 local renewed = 0

@@ -1,4 +1,5 @@
 -- Puts dead-lettered jobs back with a fresh attempt budget. ARGV: prefix, queue, id... ('*' for all)
+-- KEYS[1]: the dead set, declared for Cluster routing (every key below shares its hash tag).
 local base = vq_base(ARGV[1], ARGV[2])
 local now = vq_now_ms()
 local ids = {}

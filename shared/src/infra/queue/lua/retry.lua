@@ -1,5 +1,6 @@
 -- Schedules another attempt. ARGV: prefix, queue, id, lease, delay_ms, error, refund (1 = the run never
 -- reached its target, e.g. rate-limited: it does not count against the attempt limit)
+-- KEYS[1]: the job's hash, declared for Cluster routing (every key below shares its hash tag).
 local base = vq_base(ARGV[1], ARGV[2])
 local job = base .. 'job:' .. ARGV[3]
 if not vq_owns(job, ARGV[4]) then

@@ -1,4 +1,5 @@
 -- Queue sizes for metrics. ARGV: prefix, queue. Returns {ready, scheduled, inflight, dead}
+-- KEYS[1]: the due set, declared for Cluster routing (every key below shares its hash tag).
 local base = vq_base(ARGV[1], ARGV[2])
 local now = vq_now_ms()
 local ready = redis.call('ZCOUNT', base .. 'due', '-inf', now)

@@ -1,0 +1,31 @@
+//! Sentinel: the primary is SIGKILLed mid-stream; the Sentinels promote the replica and every process
+//! follows it without a restart.
+
+use versus_tests::redis_ha::node_state::SENTINEL_PASSWORD;
+use versus_tests::redis_ha::sentinel_set::{SentinelSet, MASTER_NAME};
+
+use super::drill::{assert_followed, finish, installation, start_stream, KILL_AFTER, SERIAL};
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_sentinel_failover_loses_no_accepted_alert_and_pages_each_once() {
+    let _serial = SERIAL.lock().await;
+    let mut set = SentinelSet::start().await;
+    let topo = installation()
+        .env("VERSUS__REDIS__SENTINEL__MASTER_NAME", MASTER_NAME)
+        .env("VERSUS__REDIS__SENTINEL__NODES", set.sentinel_nodes())
+        .env("REDIS_SENTINEL_PASSWORD", SENTINEL_PASSWORD)
+        .start()
+        .await;
+    let stream = start_stream(&topo, "sentinel");
+    tokio::time::sleep(KILL_AFTER).await;
+    let old_port = set.primary.port();
+    set.primary.kill();
+    let new_port = set.wait_promoted(old_port).await;
+    println!("redis_ha sentinel: primary {old_port} killed, {new_port} promoted");
+    // The former primary comes back (as a master, with its old data, until the Sentinels demote it).
+    tokio::task::block_in_place(|| set.primary.start_again());
+    set.wait_replica_synced(&set.primary).await;
+    let summary = finish("sentinel", stream, &topo, old_port).await;
+    assert!(summary.accepted >= super::drill::ALERTS);
+    assert_followed(&topo);
+}
