@@ -23,6 +23,9 @@ pub enum ApiError {
     NotFound,
     #[error("Redis is unavailable; the incident was NOT stored, retry later")]
     Unavailable,
+    /// Strict replication refused the write (see `versus_shared::infra::replication`).
+    #[error("{0}")]
+    NotReplicated(versus_shared::infra::replication::Shortfall),
 }
 
 impl ApiError {
@@ -41,6 +44,7 @@ impl ApiError {
             ApiError::UnsupportedMediaType(_) => "unsupported_media_type",
             ApiError::NotFound => "not_found",
             ApiError::Unavailable => "redis_unavailable",
+            ApiError::NotReplicated(_) => "not_replicated",
         }
     }
 }
@@ -55,14 +59,14 @@ impl ResponseError for ApiError {
             ApiError::TooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
             ApiError::UnsupportedMediaType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             ApiError::NotFound => StatusCode::NOT_FOUND,
-            ApiError::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
+            ApiError::Unavailable | ApiError::NotReplicated(_) => StatusCode::SERVICE_UNAVAILABLE,
         }
     }
 
     fn error_response(&self) -> HttpResponse {
         let mut response =
             HttpResponse::build(self.status_code()).json(json!({ "error": self.to_string() }));
-        if matches!(self, ApiError::Unavailable) {
+        if matches!(self, ApiError::Unavailable | ApiError::NotReplicated(_)) {
             response
                 .headers_mut()
                 .insert(header::RETRY_AFTER, HeaderValue::from(RETRY_AFTER_SECONDS));

@@ -8,7 +8,7 @@ use actix_web::{web, HttpRequest, HttpResponse};
 use futures::StreamExt;
 use serde_json::{json, Value};
 use std::time::Instant;
-use versus_shared::domain::incident::{IngestOutcome, IngestResult};
+use versus_shared::domain::incident::{IngestOutcome, IngestResult, StoreError};
 
 pub async fn ingest(
     req: HttpRequest,
@@ -61,13 +61,18 @@ async fn accept(
         })
         .collect();
 
-    let redis_budget = state.settings.redis.request_budget();
+    let redis_budget = state.settings.redis.write_budget();
     let results = match tokio::time::timeout(redis_budget, state.incidents.ingest_many(&incidents))
         .await
     {
         Ok(Ok(results)) => {
             state.health.mark_ok();
             results
+        }
+        // Redis answers; its replicas do not. Readiness stays up: another API process would fare no better.
+        Ok(Err(StoreError::NotReplicated(shortfall))) => {
+            state.health.mark_ok();
+            return Err(ApiError::NotReplicated(shortfall));
         }
         Ok(Err(error)) => {
             state.health.mark_down();

@@ -6,6 +6,7 @@ pub mod health;
 pub mod metrics;
 pub mod queue;
 pub mod redis_conn;
+pub mod replication;
 pub mod schema;
 pub mod secret;
 pub mod telemetry;
