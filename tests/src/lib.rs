@@ -15,7 +15,7 @@
 //!
 //! # Layout
 //!
-//! - Processes: [`redis_server`], [`process`] (a Versus binary), [`topology`] (a whole installation and
+//! - Processes: [`redis_server`] (and [`redis_replica`], its replicas), [`process`] (a Versus binary), [`topology`] (a whole installation and
 //!   what it stores in Redis), [`alertmanager_server`] (the real Prometheus Alertmanager).
 //! - The fakes: [`fake_server`] (what every fake offers a test), [`fake_slack`] and [`fake_ssm`] with their
 //!   request handlers and wire checks, [`sigv4`] (AWS request signatures).
@@ -38,6 +38,7 @@ mod http_server;
 pub mod ports;
 pub mod probe_queue;
 pub mod process;
+pub mod redis_replica;
 pub mod redis_server;
 pub mod redis_snapshot;
 pub mod sigv4;

@@ -15,5 +15,6 @@ mod oncall;
 mod operability;
 mod pipeline;
 mod queue;
+mod replication;
 mod slack_interactions;
 mod upgrade_fixture;

@@ -65,11 +65,6 @@ impl DedicatedPool {
     fn take_idle(&self) -> Option<MultiplexedConnection> {
         self.idle.lock().unwrap_or_else(|e| e.into_inner()).pop()
     }
-
-    #[cfg(test)]
-    pub(super) fn idle_count(&self) -> usize {
-        self.idle.lock().unwrap_or_else(|e| e.into_inner()).len()
-    }
 }
 
 impl Lease<'_> {
