@@ -6,6 +6,7 @@ mod growth;
 mod ingest;
 mod notify;
 mod redis_info;
+mod replication;
 mod sizes;
 
 pub use sizes::Sizes;

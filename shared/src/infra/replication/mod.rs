@@ -7,13 +7,14 @@
 //!
 //! The degrade rule: when the primary has fewer replicas online than the goal ([`replicas`]), the write waits
 //! for those it has (none: no `WAIT` at all), is counted in `versus_redis_unreplicated_writes_total` and
-//! logged, and succeeds; with `redis.replication_strict` it fails instead with [`Shortfall`], except the
+//! logged ([`warning`]), and succeeds; with `redis.replication_strict` it fails instead with [`Shortfall`], except the
 //! escalation claim, which never holds back a page (its `clientToken` makes a rerun after a lost claim safe).
 
 mod pool;
 mod replicas;
 #[cfg(test)]
 mod tests;
+mod warning;
 
 use crate::infra::config::RedisSettings;
 use pool::{DedicatedPool, Lease};
@@ -23,6 +24,7 @@ use replicas::OnlineReplicas;
 use std::sync::Arc;
 use std::time::Duration;
 use thiserror::Error;
+use warning::ShortfallWarning;
 
 /// Which state change a write is: the label of `versus_redis_unreplicated_writes_total`, and whether strict
 /// mode may refuse it.
@@ -84,6 +86,7 @@ struct Inner {
     bound: Duration,
     pool: DedicatedPool,
     replicas: OnlineReplicas,
+    warning: ShortfallWarning,
 }
 
 impl ReplicatedWriter {
@@ -97,6 +100,7 @@ impl ReplicatedWriter {
                 bound: settings.timeout() + 2 * settings.replication_timeout(),
                 pool: DedicatedPool::new(settings),
                 replicas: OnlineReplicas::default(),
+                warning: ShortfallWarning::default(),
             }),
         })
     }
@@ -212,13 +216,7 @@ impl ReplicatedWriter {
         metrics::counter!("versus_redis_unreplicated_writes_total", "operation" => write.label())
             .increment(1);
         let refused = self.inner.strict && write.may_be_refused();
-        tracing::warn!(
-            operation = write.label(),
-            acked,
-            goal,
-            refused,
-            "write reached fewer replicas than redis.min_replicas_acked: a failover now could lose it"
-        );
+        self.inner.warning.note(write, acked, goal, refused);
         match refused {
             true => Err(Shortfall { write, acked, goal }),
             false => Ok(()),

@@ -1,4 +1,5 @@
 use super::replicas::online_replicas;
+use super::warning::ShortfallWarning;
 use super::*;
 
 const PRIMARY_WITH_TWO: &str = "# Replication\r\nrole:master\r\nconnected_slaves:3\r\n\
@@ -63,4 +64,16 @@ fn only_the_escalation_claim_is_never_refused() {
         .map(ReplicatedWrite::label)
         .collect();
     assert_eq!(refusable, ["ingest", "ack"]);
+}
+
+#[test]
+fn one_warning_line_stands_for_the_shortfalls_of_its_window() {
+    let warning = ShortfallWarning::default();
+    assert!(warning.note(ReplicatedWrite::Ingest, 0, 1, false));
+    for write in ReplicatedWrite::ALL {
+        assert!(
+            !warning.note(write, 0, 1, false),
+            "a second line within the window"
+        );
+    }
 }
