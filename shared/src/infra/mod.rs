@@ -1,4 +1,5 @@
-//! What the domain runs on: configuration, Redis connections and health, the job queue, logs and metrics.
+//! What the domain runs on: configuration, Redis connections and health, replicated writes, the job queue,
+//! logs and metrics.
 
 pub mod backoff;
 pub mod config;

@@ -3,12 +3,13 @@
 //!
 //! Redis replicates asynchronously: a write the primary has confirmed can vanish with it. For the writes a
 //! failover must not lose (an accepted alert, an ack, a resolve, the escalation claim) the script and `WAIT`
-//! go out together on a dedicated connection ([`pool`]), so a slow replica holds only that write.
+//! go out together on a dedicated connection (`pool`), so a slow replica holds only that write.
 //!
-//! The degrade rule: when the primary has fewer replicas online than the goal ([`replicas`]), the write waits
+//! The degrade rule: when the primary has fewer replicas online than the goal (`replicas`), the write waits
 //! for those it has (none: no `WAIT` at all), is counted in `versus_redis_unreplicated_writes_total` and
-//! logged ([`warning`]), and succeeds; with `redis.replication_strict` it fails instead with [`Shortfall`], except the
-//! escalation claim, which never holds back a page (its `clientToken` makes a rerun after a lost claim safe).
+//! logged (`warning`), and succeeds; with `redis.replication_strict` it fails instead with [`Shortfall`],
+//! except the escalation claim, which never holds back a page (its `clientToken` makes a rerun after a lost
+//! claim safe).
 
 mod pool;
 mod replicas;
