@@ -162,3 +162,14 @@ async fn strict_mode_without_a_replica_answers_503_and_a_retry_stores_and_pages_
     assert_eq!(topo.ssm.started().len(), 1, "paged twice");
     assert_eq!(topo.slack.posts().len(), 1, "posted twice");
 }
+
+#[tokio::test]
+async fn the_first_alert_after_a_redis_restart_is_accepted_at_once() {
+    let mut topo = Topology::builder().workers(0).start().await;
+    created(&topo, "", &freeform("before-the-restart")).await;
+    // The write's pooled connection is closed by the restart; it must not cost the next sender a 503.
+    topo.redis.restart();
+    let answer = created(&topo, "", &freeform("after-the-restart")).await;
+    assert_eq!(outcome_of(&answer), "created");
+    assert_eq!(topo.incident_count().await, 2, "AOF kept the first one");
+}
