@@ -16,6 +16,7 @@ use slack_morphism::signature_verifier::{
 use versus_shared::domain::ack_token::SLACK_ACK_ACTION_ID;
 use versus_shared::domain::alert::hex_digest;
 use versus_shared::domain::incident::{AckChannel, StoreError};
+use versus_shared::domain::mrkdwn;
 
 /// How long a signature is remembered to refuse replays: longer than the 5 minutes a timestamp stays valid.
 const REPLAY_WINDOW_SECONDS: u64 = 600;
@@ -117,9 +118,10 @@ pub async fn interactions(
         tracing::warn!("Slack callback carried an ack token that does not verify");
         return HttpResponse::Ok().finish();
     };
+    // Only a real user id is kept: the banner writes it as a mention, and anything else could write mrkdwn.
     let user = payload["user"]["id"]
         .as_str()
-        .map(|id| format!("<@{id}>"))
+        .and_then(mrkdwn::user_mention)
         .unwrap_or_else(|| "a Slack user".into());
     let budget = state.settings.redis.write_budget();
     match tokio::time::timeout(budget, state.incidents.ack(&id, &user, AckChannel::Slack)).await {

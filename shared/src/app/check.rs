@@ -2,7 +2,8 @@
 //! (an Alertmanager webhook and the product documentation's free-form body), with and without an ack link.
 
 use crate::domain::template::{
-    sample_alertmanager_payload, sample_freeform_payload, MessageTemplate, SAMPLE_ACK_URL,
+    sample_alertmanager_payload, sample_freeform_payload, MessageTemplate, RenderExtras,
+    SAMPLE_ACK_URL,
 };
 use crate::infra::config::{resolve_template_path, Settings};
 use std::path::Path;
@@ -63,9 +64,14 @@ pub fn check(settings: &Settings, config_path: &Path) -> CheckReport {
         ),
         ("the sample free-form payload", sample_freeform_payload()),
     ];
+    let configured_wait_ms = (settings.oncall.wait_minutes * 60_000.0).round() as i64;
     for (name, payload) in &samples {
         for ack_url in [Some(SAMPLE_ACK_URL), None] {
-            match template.render(payload, ack_url) {
+            let extras = match ack_url {
+                Some(url) => RenderExtras::oncall(url, configured_wait_ms),
+                None => RenderExtras::default(),
+            };
+            match template.render(payload, extras) {
                 Ok(_) => report.passed.push(format!(
                     "{} renders {name} ({})",
                     path.display(),

@@ -178,6 +178,10 @@ pub fn describe_worker(slack_enabled: bool) {
         "Slack 429 (rate limited) responses"
     );
     describe_counter!(
+        "versus_slack_retry_after_clamped_total",
+        "Slack 429 answers whose Retry-After asked for more than 5 minutes (the worker waited 5 minutes)"
+    );
+    describe_counter!(
         "versus_slack_rate_limit_wait_seconds_total",
         "Seconds Slack calls were held back by Slack's Retry-After, in whole seconds"
     );
@@ -227,6 +231,7 @@ pub fn describe_worker(slack_enabled: bool) {
     }
     counter!("versus_slack_rate_limited_total").increment(0);
     counter!("versus_slack_rate_limit_wait_seconds_total").increment(0);
+    counter!("versus_slack_retry_after_clamped_total").increment(0);
     counter!("versus_template_errors_total").increment(0);
     register_unreplicated(&[ReplicatedWrite::EscalateClaim]);
     let _ = histogram!("versus_escalation_lateness_seconds");

@@ -17,4 +17,5 @@ mod pipeline;
 mod queue;
 mod replication;
 mod slack_interactions;
+mod slack_safe_text;
 mod upgrade_fixture;

@@ -231,3 +231,23 @@ async fn without_a_signing_secret_the_callback_is_not_served() {
         Some("pending")
     );
 }
+
+#[actix_web::test]
+async fn a_click_from_something_not_a_slack_user_id_acknowledges_without_writing_it() {
+    let redis = RedisServer::start();
+    let app = app!(settings(&redis, Some(SIGNING_SECRET)));
+    let (id, token) = create_incident!(app);
+    let body = click_body(&token, "U1> <!channel");
+    let ts = now();
+    let response =
+        test::call_service(&app, callback(&body, &sign(SIGNING_SECRET, ts, &body), ts)).await;
+    assert_eq!(response.status(), 200);
+    assert_eq!(
+        incident_field(&redis, &id, "state").await.as_deref(),
+        Some("acked")
+    );
+    assert_eq!(
+        incident_field(&redis, &id, "acked_by").await.as_deref(),
+        Some("a Slack user")
+    );
+}

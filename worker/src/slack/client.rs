@@ -1,7 +1,7 @@
 //! The Slack Web API calls Versus makes (`chat.postMessage`, `chat.update`), with Slack's failure modes
 //! sorted into what the queue should do: wait for `Retry-After`, retry with backoff, or dead-letter.
 
-use super::rate_gate::RateGate;
+use super::rate_gate::{retry_after_from_header, RateGate};
 use serde_json::Value;
 use slack_morphism::api::{SlackApiChatPostMessageRequest, SlackApiChatUpdateRequest};
 use slack_morphism::prelude::{SlackChannelId, SlackMessageContent, SlackTs};
@@ -245,13 +245,12 @@ impl SlackClient {
             })?;
         let status = response.status();
         if status.as_u16() == 429 {
-            let retry_after = response
-                .headers()
-                .get("retry-after")
-                .and_then(|v| v.to_str().ok())
-                .and_then(|v| v.trim().parse::<u64>().ok())
-                .map(Duration::from_secs)
-                .unwrap_or(Duration::from_secs(1));
+            let retry_after = retry_after_from_header(
+                response
+                    .headers()
+                    .get("retry-after")
+                    .and_then(|v| v.to_str().ok()),
+            );
             self.gate.close_for(retry_after);
             metrics::counter!("versus_slack_rate_limited_total").increment(1);
             return Err(SlackError::RateLimited {

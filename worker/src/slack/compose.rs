@@ -8,7 +8,7 @@ use super::blocks::{
 use chrono::{TimeZone, Utc};
 use versus_shared::domain::ack_token::AckSigner;
 use versus_shared::domain::incident::{Incident, IncidentState};
-use versus_shared::domain::template::MessageTemplate;
+use versus_shared::domain::template::{MessageTemplate, RenderExtras};
 use versus_shared::infra::config::Settings;
 
 pub struct Composer {
@@ -52,11 +52,11 @@ impl Composer {
     pub fn render_text(&self, incident: &Incident) -> String {
         let payload = incident.payload_json();
         let ack_url = self.ack_url(incident);
-        match self
-            .template
-            .as_ref()
-            .map(|t| t.render(&payload, ack_url.as_deref()))
-        {
+        let extras = RenderExtras {
+            ack_url: ack_url.as_deref(),
+            escalate_after_ms: escalate_after_ms(incident),
+        };
+        match self.template.as_ref().map(|t| t.render(&payload, extras)) {
             Some(Ok(text)) => text,
             Some(Err(error)) => {
                 metrics::counter!("versus_template_errors_total").increment(1);
@@ -78,6 +78,13 @@ impl Composer {
         };
         build_message(&text, &ack, &self.button, &banner(incident))
     }
+}
+
+/// The wait before paging this incident: the ingest script stores `due_ms` as receipt + wait, so it is
+/// `due_ms - created_ms`, whether the wait came from `oncall.wait_minutes` or `?oncall_wait_minutes`.
+fn escalate_after_ms(incident: &Incident) -> Option<i64> {
+    let due = incident.due_ms.filter(|_| incident.oncall)?;
+    due.checked_sub(incident.created_ms)
 }
 
 pub fn banner(incident: &Incident) -> StatusBanner {

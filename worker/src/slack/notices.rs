@@ -18,13 +18,18 @@ pub fn group_change(before: &Value, after: &Value) -> SlackMessageContent {
     SlackMessageContent::new().with_text(group_change_text(before, after))
 }
 
-/// The warning that paging on-call failed for the incident, and why.
+/// The warning that paging on-call failed for the incident, and why. The title comes from the alert and the
+/// reason can quote AWS's answer, so both are escaped.
 pub fn page_failed(incident: &Incident) -> SlackMessageContent {
-    SlackMessageContent::new().with_text(format!(
+    SlackMessageContent::new().with_text(page_failed_text(incident))
+}
+
+fn page_failed_text(incident: &Incident) -> String {
+    format!(
         ":warning: *Paging on-call FAILED* for {}: {}. Nobody has been paged; please handle this incident by hand.",
-        incident.title,
-        incident.page_failed.as_deref().unwrap_or_default()
-    ))
+        mrkdwn::escape(&incident.title),
+        mrkdwn::escape(incident.page_failed.as_deref().unwrap_or_default())
+    )
 }
 
 fn group_change_text(before: &Value, after: &Value) -> String {
@@ -90,6 +95,31 @@ mod tests {
                 "labels": {"alertname": "HighErrorRate", "severity": "critical", "instance": instance},
             })).collect::<Vec<_>>(),
         })
+    }
+
+    #[test]
+    fn the_page_failed_warning_escapes_the_title_and_the_reason() {
+        let mut fields = std::collections::HashMap::new();
+        for (name, value) in [
+            ("id", "i1"),
+            ("state", "escalated"),
+            (
+                "title",
+                "<!channel> disk <https://evil.example|Click here to acknowledge>",
+            ),
+            ("page_failed", "AccessDenied: <@U123> & <!here>"),
+        ] {
+            fields.insert(name.to_string(), value.to_string());
+        }
+        let incident = Incident::from_hash(fields).unwrap();
+        let text = page_failed_text(&incident);
+        for forbidden in ["<!channel>", "<!here>", "<@U123>", "<https://evil.example"] {
+            assert!(!text.contains(forbidden), "{forbidden} in {text}");
+        }
+        assert!(
+            text.contains("for &lt;!channel&gt; disk &lt;https://evil.example|Click here to acknowledge&gt;: AccessDenied: &lt;@U123&gt; &amp; &lt;!here&gt;."),
+            "{text}"
+        );
     }
 
     #[test]

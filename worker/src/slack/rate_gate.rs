@@ -1,5 +1,6 @@
 //! After a `429`, every Slack call of this process waits until Slack's `Retry-After` has passed, instead
-//! of each job finding out for itself.
+//! of each job finding out for itself. The gate is worker-wide, so Slack's `Retry-After` is bounded
+//! ([`MAX_RETRY_AFTER`]): one bad header must not silence Slack for long, nor overflow a clock.
 
 use super::client::SlackError;
 use std::sync::{Arc, Mutex};
@@ -8,6 +9,32 @@ use tokio::time::Instant;
 
 /// Longest a call waits in-process for the gate; beyond it, the job is rescheduled through the queue.
 const MAX_IN_PROCESS_WAIT: Duration = Duration::from_secs(5);
+
+/// The longest `Retry-After` from Slack that is honoured; longer ones are cut to it and counted in
+/// `versus_slack_retry_after_clamped_total`.
+pub const MAX_RETRY_AFTER: Duration = Duration::from_secs(5 * 60);
+
+/// The wait Slack's `Retry-After` header asks for, in seconds, at most [`MAX_RETRY_AFTER`]. A number too large
+/// for any clock is the maximum too; a missing or unreadable header waits 1 s.
+pub fn retry_after_from_header(header: Option<&str>) -> Duration {
+    let Some(text) = header.map(str::trim).filter(|t| !t.is_empty()) else {
+        return Duration::from_secs(1);
+    };
+    if !text.bytes().all(|b| b.is_ascii_digit()) {
+        return Duration::from_secs(1);
+    }
+    let seconds = text.parse::<u64>().unwrap_or(u64::MAX);
+    if seconds > MAX_RETRY_AFTER.as_secs() {
+        metrics::counter!("versus_slack_retry_after_clamped_total").increment(1);
+        tracing::warn!(
+            retry_after = text,
+            honoured_seconds = MAX_RETRY_AFTER.as_secs(),
+            "Slack asked to wait longer than Versus waits; waiting the maximum instead"
+        );
+        return MAX_RETRY_AFTER;
+    }
+    Duration::from_secs(seconds)
+}
 
 #[derive(Clone, Default)]
 pub struct RateGate {
@@ -27,7 +54,10 @@ impl RateGate {
     /// integers here, and the remainder is carried to the next closure.
     pub fn close_for(&self, wait: Duration) {
         let now = Instant::now();
-        let until = now + wait;
+        let wait = wait.min(MAX_RETRY_AFTER);
+        let Some(until) = now.checked_add(wait) else {
+            return;
+        };
         let mut state = self.state.lock().expect("gate lock");
         let closed_until = state.open_at.filter(|at| *at > now).unwrap_or(now);
         if until > closed_until {
@@ -68,6 +98,33 @@ mod tests {
 
     fn uncounted(gate: &RateGate) -> Duration {
         gate.state.lock().unwrap().uncounted
+    }
+
+    #[test]
+    fn retry_after_is_bounded_and_never_overflows() {
+        for (header, want) in [
+            (None, 1),
+            (Some(""), 1),
+            (Some("abc"), 1),
+            (Some("-5"), 1),
+            (Some("1.5"), 1),
+            (Some("0"), 0),
+            (Some(" 30 "), 30),
+            (Some("300"), 300),
+            (Some("301"), 300),
+            (Some("18446744073709551615"), 300),
+            (Some("99999999999999999999999999999"), 300),
+        ] {
+            assert_eq!(
+                retry_after_from_header(header),
+                Duration::from_secs(want),
+                "{header:?}"
+            );
+        }
+        let gate = RateGate::default();
+        gate.close_for(Duration::MAX);
+        let open_at = gate.state.lock().unwrap().open_at.unwrap();
+        assert!(open_at <= Instant::now() + MAX_RETRY_AFTER);
     }
 
     #[test]

@@ -8,13 +8,14 @@
 //!   (`"%Y-%m-%d %H:%M"`, recognised by its `%`). Without a layout it writes RFC 3339. An optional second argument
 //!   picks the zone: `"UTC"`, `"Local"` or a fixed offset such as `"+02:00"`; without it the timestamp keeps its
 //!   own offset (unix times are UTC).
-//! * `slack_escape`: escapes `&`, `<` and `>` so that text from an alert cannot form Slack links or mentions.
+//! * `slack_escape`: escapes `&`, `<` and `>` as every value already is by default (see `autoescape`); kept for
+//!   templates written before escaping was the default, and never escapes twice.
 
 mod date;
 
-use crate::domain::mrkdwn;
+pub use super::autoescape::slack_escape;
 pub use date::{date, format_datetime, to_datetime};
-use minijinja::{Environment, Value};
+use minijinja::Environment;
 
 /// Filters Versus registers on top of minijinja's builtins.
 pub const VERSUS_FILTERS: &[&str] = &["date", "slack_escape"];
@@ -73,14 +74,6 @@ pub(crate) const OTHER_BUILTINS: &[&str] = &[
 pub fn register(env: &mut Environment<'_>) {
     env.add_filter("date", date);
     env.add_filter("slack_escape", slack_escape);
-}
-
-/// The `slack_escape` filter: `&`, `<`, `>` become `&amp;`, `&lt;`, `&gt;` (Slack's mrkdwn escaping).
-pub fn slack_escape(value: &Value) -> String {
-    if value.is_undefined() || value.is_none() {
-        return String::new();
-    }
-    mrkdwn::escape(&value.to_string())
 }
 
 #[cfg(test)]

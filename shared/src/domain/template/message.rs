@@ -3,12 +3,44 @@
 use super::diagnostic::{convert_error, line_column};
 use super::hint::{go_syntax_hint, DOCS};
 use super::names::check_names;
-use super::sample::{sample_alertmanager_payload, sample_freeform_payload, SAMPLE_ACK_URL};
-use super::{environment, scan, Diagnostic, Location, TemplateError};
+use super::sample::{
+    sample_alertmanager_payload, sample_freeform_payload, SAMPLE_ACK_URL, SAMPLE_ESCALATE_AFTER_MS,
+};
+use super::{autoescape, environment, scan, Diagnostic, Location, TemplateError};
 use minijinja::value::Serde;
 use minijinja::{Environment, Value};
 use std::fmt;
 use std::path::Path;
+
+/// What Versus adds to the payload's fields for a template: the facts of on-call, when it applies.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct RenderExtras<'a> {
+    /// `AckURL`: the acknowledge link.
+    pub ack_url: Option<&'a str>,
+    /// `EscalateAfterMinutes`: how long after receipt on-call is paged unless someone acknowledges.
+    pub escalate_after_ms: Option<i64>,
+}
+
+impl<'a> RenderExtras<'a> {
+    /// On-call applies: the ack link, and the wait before paging.
+    pub fn oncall(ack_url: &'a str, escalate_after_ms: i64) -> Self {
+        Self {
+            ack_url: Some(ack_url),
+            escalate_after_ms: Some(escalate_after_ms),
+        }
+    }
+}
+
+/// `EscalateAfterMinutes` for a wait of `ms`: whole minutes as an integer (`5`, not `5.0`), else minutes to two
+/// decimals (`0.5`); negative waits (clocks apart) are 0.
+fn minutes(ms: i64) -> serde_json::Value {
+    let ms = ms.max(0);
+    if ms % 60_000 == 0 {
+        (ms / 60_000).into()
+    } else {
+        ((ms as f64 / 600.0).round() / 100.0).into()
+    }
+}
 
 /// A compiled Slack message template.
 pub struct MessageTemplate {
@@ -69,24 +101,34 @@ impl MessageTemplate {
         &self.name
     }
 
-    /// Renders the template for `payload`, with `AckURL` set to `ack_url` or to `""`.
+    /// Renders the template for `payload` as mrkdwn for Slack, with `AckURL` set to the ack link or to `""`, and
+    /// `EscalateAfterMinutes` to the wait before paging or to none.
     pub fn render(
         &self,
         payload: &serde_json::Value,
-        ack_url: Option<&str>,
+        extras: RenderExtras<'_>,
     ) -> Result<String, TemplateError> {
         let mut data = match payload {
             serde_json::Value::Object(map) => map.clone(),
             _ => serde_json::Map::new(),
         };
-        // Set last, so a sender cannot put its own link into the message.
-        data.insert("AckURL".into(), ack_url.unwrap_or_default().into());
+        // Set last, so a sender cannot put its own link or wait into the message.
+        data.insert("AckURL".into(), extras.ack_url.unwrap_or_default().into());
+        data.insert(
+            "EscalateAfterMinutes".into(),
+            extras
+                .escalate_after_ms
+                .map_or(serde_json::Value::Null, minutes),
+        );
+        let mut data = serde_json::Value::Object(data);
+        autoescape::strip_markers(&mut data);
         let template = self
             .env
             .get_template(&self.name)
             .map_err(|err| convert_error(&self.name, "", &err, true))?;
         template
             .render(Value::from(Serde(&data)))
+            .map(|rendered| autoescape::finish(&rendered))
             .map_err(|err| convert_error(&self.name, template.source(), &err, true))
     }
 
@@ -94,10 +136,13 @@ impl MessageTemplate {
     /// as `--check` does. Returns the rendering of the Alertmanager sample with an ack link, for display.
     pub fn check(&self) -> Result<String, TemplateError> {
         let sample = sample_alertmanager_payload();
-        self.render(&sample, None)?;
-        self.render(&sample_freeform_payload(), Some(SAMPLE_ACK_URL))?;
-        self.render(&sample_freeform_payload(), None)?;
-        self.render(&serde_json::Value::Null, None)?;
-        self.render(&sample, Some(SAMPLE_ACK_URL))
+        let none = RenderExtras::default();
+        let oncall = RenderExtras::oncall(SAMPLE_ACK_URL, SAMPLE_ESCALATE_AFTER_MS);
+        self.render(&sample, none)?;
+        self.render(&sample_freeform_payload(), oncall)?;
+        self.render(&sample_freeform_payload(), none)?;
+        self.render(&serde_json::Value::Null, none)?;
+        self.render(&sample, RenderExtras::oncall(SAMPLE_ACK_URL, 0))?;
+        self.render(&sample, oncall)
     }
 }

@@ -6,6 +6,10 @@ pub const SAMPLE_ALERTMANAGER_JSON: &str = include_str!("sample_alertmanager.jso
 /// The ack link used when `--check` renders a template as if on-call applied.
 pub const SAMPLE_ACK_URL: &str = "https://versus.example.com/api/incidents/ack/sample-token";
 
+/// The wait before paging used when `--check` renders a template as if on-call applied: the default
+/// `oncall.wait_minutes`.
+pub const SAMPLE_ESCALATE_AFTER_MS: i64 = 3 * 60_000;
+
 /// [`SAMPLE_ALERTMANAGER_JSON`], parsed.
 pub fn sample_alertmanager_payload() -> serde_json::Value {
     // The file is checked by a unit test, so this cannot fail in a build that passed its tests.

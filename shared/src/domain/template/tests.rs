@@ -5,6 +5,13 @@ use std::path::Path;
 const SHIPPED: &str = include_str!("../../../../config/slack_message.tmpl");
 const BASIC: &str = include_str!("../../../../config/examples/slack_message_basic.tmpl");
 
+fn with_ack(ack_url: Option<&str>) -> RenderExtras<'_> {
+    RenderExtras {
+        ack_url,
+        escalate_after_ms: ack_url.map(|_| SAMPLE_ESCALATE_AFTER_MS),
+    }
+}
+
 fn compile(source: &str) -> MessageTemplate {
     MessageTemplate::from_source("test.tmpl", source.to_string()).unwrap()
 }
@@ -59,19 +66,24 @@ fn data_is_top_level_fields_plus_ack_url() {
     );
     let sample = sample_alertmanager_payload();
     assert_eq!(
-        t.render(&sample, Some("https://x/ack/1")).unwrap(),
+        t.render(&sample, with_ack(Some("https://x/ack/1")))
+            .unwrap(),
         "firing|CRITICAL|3|https://x/ack/1"
     );
-    assert_eq!(t.render(&sample, None).unwrap(), "firing|CRITICAL|3|");
+    assert_eq!(
+        t.render(&sample, with_ack(None)).unwrap(),
+        "firing|CRITICAL|3|"
+    );
 }
 
 #[test]
 fn ack_url_is_empty_without_on_call_and_cannot_be_spoofed() {
     let t = compile("{% if AckURL %}ack: {{ AckURL }}{% else %}no ack{% endif %}");
     let spoofed = json!({ "AckURL": "https://evil.example" });
-    assert_eq!(t.render(&spoofed, None).unwrap(), "no ack");
+    assert_eq!(t.render(&spoofed, with_ack(None)).unwrap(), "no ack");
     assert_eq!(
-        t.render(&spoofed, Some("https://v/ack/t")).unwrap(),
+        t.render(&spoofed, with_ack(Some("https://v/ack/t")))
+            .unwrap(),
         "ack: https://v/ack/t"
     );
 }
@@ -85,7 +97,7 @@ fn non_object_payloads_render_with_only_ack_url() {
         json!(42),
         serde_json::Value::Null,
     ] {
-        assert_eq!(t.render(&p, Some("u")).unwrap(), "[][u]");
+        assert_eq!(t.render(&p, with_ack(Some("u"))).unwrap(), "[][u]");
     }
 }
 
@@ -94,7 +106,11 @@ fn undefined_lookups_render_empty() {
     let t = compile(
         "{{ commonLabels.instance }}|{{ alerts[0].labels.x }}|{{ a.b.c.d | upper }}|{% for x in nothing %}x{% endfor %}",
     );
-    assert_eq!(t.render(&sample_freeform_payload(), None).unwrap(), "|||");
+    assert_eq!(
+        t.render(&sample_freeform_payload(), with_ack(None))
+            .unwrap(),
+        "|||"
+    );
 }
 
 #[test]
@@ -106,7 +122,9 @@ fn shipped_templates_render_sample_and_freeform_payloads() {
         let t = MessageTemplate::from_source(name, source.to_string()).unwrap();
         t.check().unwrap();
         for ack in [None, Some(SAMPLE_ACK_URL)] {
-            let out = t.render(&sample_alertmanager_payload(), ack).unwrap();
+            let out = t
+                .render(&sample_alertmanager_payload(), with_ack(ack))
+                .unwrap();
             assert!(out.contains("HighErrorRate"), "{name}: {out}");
             assert!(out.contains("CRITICAL"), "{name}: {out}");
             assert_eq!(
@@ -116,7 +134,7 @@ fn shipped_templates_render_sample_and_freeform_payloads() {
             );
             // The basic template is a literal translation that only knows Alertmanager fields; it must still
             // render free-form JSON without failing.
-            let free = t.render(&sample_freeform_payload(), ack).unwrap();
+            let free = t.render(&sample_freeform_payload(), with_ack(ack)).unwrap();
             if name != "basic.tmpl" {
                 assert!(free.contains("test-service"), "{name}: {free}");
                 assert!(free.contains("CRITICAL"), "{name}: {free}");
@@ -128,7 +146,10 @@ fn shipped_templates_render_sample_and_freeform_payloads() {
 #[test]
 fn shipped_enhanced_template_output() {
     let out = shipped()
-        .render(&sample_alertmanager_payload(), Some(SAMPLE_ACK_URL))
+        .render(
+            &sample_alertmanager_payload(),
+            with_ack(Some(SAMPLE_ACK_URL)),
+        )
         .unwrap();
     assert!(
         out.starts_with("🔥 *CRITICAL Alert: HighErrorRate*"),
@@ -140,7 +161,7 @@ fn shipped_enhanced_template_output() {
         "⏱️ *Detected*: `Jan 02, 2024 15:04:05 UTC`",
         "📚 *Runbook*: https://runbooks.example.com/checkout/high-error-rate",
         "📊 *Dashboard*:",
-        "⚠️ *Auto-escalation*: This alert will escalate in 2 minutes if not acknowledged.",
+        "⚠️ *Auto-escalation*: This alert will escalate in 3 minutes if not acknowledged.",
     ] {
         assert!(out.contains(want), "missing {want:?} in\n{out}");
     }
@@ -148,7 +169,9 @@ fn shipped_enhanced_template_output() {
     assert!(out.contains("checkout-7f9c6d5b8-2xkqp:8080"), "{out}");
     assert_eq!(out.matches("📝 *Description*").count(), 3, "{out}");
     assert!(!out.contains("\n\n\n"), "no runs of blank lines:\n{out}");
-    let free = shipped().render(&sample_freeform_payload(), None).unwrap();
+    let free = shipped()
+        .render(&sample_freeform_payload(), with_ack(None))
+        .unwrap();
     assert!(
         free.contains("[CRITICAL] This is a critical alert"),
         "{free}"
@@ -168,7 +191,7 @@ fn shipped_enhanced_template_survives_odd_payloads() {
         serde_json::Value::Null,
     ] {
         for ack in [None, Some(SAMPLE_ACK_URL)] {
-            if let Err(err) = shipped().render(&payload, ack) {
+            if let Err(err) = shipped().render(&payload, with_ack(ack)) {
                 panic!("{payload}: {}", err.report());
             }
         }
@@ -209,7 +232,7 @@ fn documented_minijinja_forms_work() {
         ("<{{ AckURL }}|Click here>", "<https://v/ack|Click here>"),
         ("{# comment #}x {{- \" y \" -}} z", "x y z"),
     ] {
-        let out = compile(source).render(&payload, Some("https://v/ack"));
+        let out = compile(source).render(&payload, with_ack(Some("https://v/ack")));
         assert_eq!(out.as_deref().map_err(|e| e.to_string()), Ok(want), "{source}");
     }
 }
@@ -285,7 +308,7 @@ fn go_template_syntax_gets_a_migration_hint() {
 fn render_error_carries_location() {
     let t = compile("ok\n{{ t | date(\"%Q\") }}");
     let err = t
-        .render(&json!({"t": "2024-01-02T15:04:05Z"}), None)
+        .render(&json!({"t": "2024-01-02T15:04:05Z"}), with_ack(None))
         .unwrap_err();
     assert!(matches!(err, TemplateError::Render(_)), "{err:?}");
     assert_eq!(err.line(), Some(2));

@@ -39,6 +39,9 @@ impl JobMeta {
 /// Any error a handler fails with, kept as it is so its cause stays inspectable.
 pub type BoxError = Box<dyn std::error::Error + Send + Sync + 'static>;
 
+/// The longest delay a [`JobError::RetryAfter`] can ask for.
+pub const MAX_RETRY_AFTER: Duration = Duration::from_secs(60 * 60);
+
 /// How a handler failed, which decides what the queue does next. Each variant keeps the error itself; its
 /// text (the error's, with any context) is what the retry log lines and the dead-letter record say.
 #[derive(Debug, Error)]
@@ -63,10 +66,12 @@ impl JobError {
         Self::Retry(error.into())
     }
 
+    /// Retry after `after`, which a peer chose: it is cut to [`MAX_RETRY_AFTER`] so that no answer can
+    /// park a job for longer, or overflow the queue's clock.
     pub fn retry_after(error: impl Into<BoxError>, after: Duration) -> Self {
         Self::RetryAfter {
             source: error.into(),
-            after,
+            after: after.min(MAX_RETRY_AFTER),
         }
     }
 
@@ -130,5 +135,13 @@ mod tests {
         let error = JobError::retry_after("rate limited", Duration::from_millis(1500));
         assert_eq!(error.to_string(), "rate limited (retry after 1.5s)");
         assert!(!JobError::permanent("no").is_retryable());
+    }
+
+    #[test]
+    fn a_retry_after_is_bounded() {
+        let JobError::RetryAfter { after, .. } = JobError::retry_after("x", Duration::MAX) else {
+            panic!("not a RetryAfter");
+        };
+        assert_eq!(after, MAX_RETRY_AFTER);
     }
 }

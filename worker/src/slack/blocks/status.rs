@@ -19,7 +19,8 @@ pub mod colors {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum StatusBanner {
     Firing,
-    /// `by` is written as mrkdwn as it is, so `<@U012ABC>` mentions the user; `at` is a display time.
+    /// `by` mentions the user when it is `<@U012ABC>` (a Slack user id) and is escaped otherwise; `at` is a
+    /// display time.
     Acknowledged {
         by: String,
         at: String,
@@ -41,7 +42,11 @@ pub(super) fn banner_line(banner: &StatusBanner) -> Option<String> {
     Some(match banner {
         StatusBanner::Firing => return None,
         StatusBanner::Acknowledged { by, at } => {
-            format!("✅ Acknowledged by {} at {}", by.trim(), mrkdwn::escape(at))
+            format!(
+                "✅ Acknowledged by {} at {}",
+                mrkdwn::acknowledger(by),
+                mrkdwn::escape(at)
+            )
         }
         StatusBanner::Escalated { incident_arn, at } => format!(
             "🚨 Escalated to on-call at {}: `{}`",
@@ -81,5 +86,35 @@ pub(super) fn banner_color(banner: &StatusBanner) -> Option<&'static str> {
         StatusBanner::Escalated { .. } => Some(colors::ESCALATED),
         StatusBanner::PagingFailed { .. } => Some(colors::PAGING_FAILED),
         StatusBanner::Resolved { .. } => Some(colors::RESOLVED),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn acked_by(by: &str) -> String {
+        banner_line(&StatusBanner::Acknowledged {
+            by: by.into(),
+            at: "Jan 02, 2024 15:10:00 UTC".into(),
+        })
+        .unwrap()
+    }
+
+    #[test]
+    fn acknowledged_by_mentions_only_a_real_slack_user() {
+        assert_eq!(
+            acked_by("<@U012ABC>"),
+            "✅ Acknowledged by <@U012ABC> at Jan 02, 2024 15:10:00 UTC"
+        );
+        assert_eq!(
+            acked_by("ack link"),
+            "✅ Acknowledged by ack link at Jan 02, 2024 15:10:00 UTC"
+        );
+        // A record written before user ids were checked.
+        assert_eq!(
+            acked_by("<@U1|x> <!channel>"),
+            "✅ Acknowledged by &lt;@U1|x&gt; &lt;!channel&gt; at Jan 02, 2024 15:10:00 UTC"
+        );
     }
 }

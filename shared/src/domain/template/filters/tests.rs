@@ -1,5 +1,5 @@
 use super::*;
-use minijinja::{context, ErrorKind, UndefinedBehavior};
+use minijinja::{context, ErrorKind, UndefinedBehavior, Value};
 
 fn env() -> Environment<'static> {
     let mut env = Environment::new();
@@ -200,9 +200,10 @@ fn date_zone_argument() {
 #[test]
 fn slack_escape_escapes_markup() {
     let ctx = context! { s => "<!channel> a & b > c" };
+    let sealed = |source: &str, ctx| crate::domain::mrkdwn::marked::seal(&render(source, ctx));
     assert_eq!(
-        render("{{ s | slack_escape }}", ctx),
+        sealed("{{ s | slack_escape }}", ctx),
         "&lt;!channel&gt; a &amp; b &gt; c"
     );
-    assert_eq!(render("{{ missing | slack_escape }}", context! {}), "");
+    assert_eq!(sealed("{{ missing | slack_escape }}", context! {}), "");
 }

@@ -1,0 +1,99 @@
+//! Slack's `mrkdwn`: what text from an alert must go through before it is written into a message.
+//!
+//! * [`escape`] is for text Versus writes itself: every value from a payload goes through it.
+//! * [`marked`] is how message templates escape by default: each payload value is escaped and marked while the
+//!   template renders, so that afterwards a value inside the template's link syntax can be kept from changing
+//!   the link.
+//! * [`user_mention`] accepts only a real Slack user id, for the "Acknowledged by" line.
+
+pub mod marked;
+
+/// Escapes the three characters Slack's mrkdwn gives meaning to (`&`, `<`, `>`), so that text from an alert
+/// cannot form links, mentions such as `<!channel>`, or entities.
+pub fn escape(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    escape_into(text, &mut out);
+    out
+}
+
+/// [`escape`], appending to `out`.
+pub fn escape_into(text: &str, out: &mut String) {
+    for c in text.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            c => out.push(c),
+        }
+    }
+}
+
+/// `<@ID>`, the mention of the Slack user `id`, when `id` is a Slack user id (`U` or `W` and then capital
+/// letters and digits, as Slack issues them); `None` for anything else, which could otherwise write mrkdwn.
+pub fn user_mention(id: &str) -> Option<String> {
+    let mut chars = id.chars();
+    let kind_ok = matches!(chars.next(), Some('U' | 'W'));
+    let rest_ok = id.len() > 1
+        && id.len() <= 32
+        && chars.all(|c| c.is_ascii_uppercase() || c.is_ascii_digit());
+    (kind_ok && rest_ok).then(|| format!("<@{id}>"))
+}
+
+/// `text` as it goes into a message when it names who acknowledged: a stored mention of a Slack user id is
+/// kept (so it mentions the user), anything else is escaped. Records written before ids were checked may hold
+/// anything.
+pub fn acknowledger(text: &str) -> String {
+    let text = text.trim();
+    text.strip_prefix("<@")
+        .and_then(|rest| rest.strip_suffix('>'))
+        .and_then(user_mention)
+        .unwrap_or_else(|| escape(text))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn escapes_slack_control_characters_and_nothing_else() {
+        assert_eq!(
+            escape("<!channel> & <@U1|x> *bold* é"),
+            "&lt;!channel&gt; &amp; &lt;@U1|x&gt; *bold* é"
+        );
+        assert_eq!(escape("&amp;"), "&amp;amp;", "escaped text escapes again");
+        assert_eq!(escape(""), "");
+    }
+
+    #[test]
+    fn only_real_slack_user_ids_become_mentions() {
+        assert_eq!(user_mention("U012ABCDEF").as_deref(), Some("<@U012ABCDEF>"));
+        assert_eq!(user_mention("W0123").as_deref(), Some("<@W0123>"));
+        for hostile in [
+            "",
+            "U",
+            "u012",
+            "C012ABC",
+            "U012>|<!channel",
+            "U01 2",
+            "U012abc",
+            "!channel",
+            "U012\n",
+            "UÄ12",
+        ] {
+            assert_eq!(user_mention(hostile), None, "{hostile:?}");
+        }
+        assert_eq!(user_mention(&format!("U{}", "1".repeat(40))), None);
+    }
+
+    #[test]
+    fn acknowledger_keeps_user_mentions_and_escapes_the_rest() {
+        assert_eq!(acknowledger("<@U012ABC>"), "<@U012ABC>");
+        assert_eq!(acknowledger(" <@U012ABC> "), "<@U012ABC>");
+        assert_eq!(acknowledger("ack link"), "ack link");
+        assert_eq!(acknowledger("<!channel>"), "&lt;!channel&gt;");
+        assert_eq!(
+            acknowledger("<@U1|x> <!here>"),
+            "&lt;@U1|x&gt; &lt;!here&gt;"
+        );
+    }
+}
