@@ -114,6 +114,7 @@ COUNTERS = {
     "versus_slack_rate_limit_wait_seconds_total",
     "versus_escalations_total",
     "versus_aws_api_errors_total",
+    "versus_redis_unreplicated_writes_total",
 }
 GAUGES = {
     "versus_queue_depth",

@@ -30,6 +30,9 @@ pub enum ApiError {
     IngestUnconfirmed,
     #[error("versus-api is reading as many webhook bodies as it has memory for (alert.body_budget_bytes); nothing was stored: retry shortly")]
     Busy,
+    /// Strict replication refused the write (see `versus_shared::infra::replication`).
+    #[error("{0}")]
+    NotReplicated(versus_shared::infra::replication::Shortfall),
 }
 
 impl ApiError {
@@ -50,6 +53,7 @@ impl ApiError {
             ApiError::NotFound => "not_found",
             ApiError::Unavailable | ApiError::IngestUnconfirmed => "redis_unavailable",
             ApiError::Busy => "busy",
+            ApiError::NotReplicated(_) => "not_replicated",
         }
     }
 }
@@ -70,9 +74,10 @@ impl ResponseError for ApiError {
             }
             ApiError::UnsupportedMediaType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             ApiError::NotFound => StatusCode::NOT_FOUND,
-            ApiError::Unavailable | ApiError::IngestUnconfirmed | ApiError::Busy => {
-                StatusCode::SERVICE_UNAVAILABLE
-            }
+            ApiError::Unavailable
+            | ApiError::IngestUnconfirmed
+            | ApiError::Busy
+            | ApiError::NotReplicated(_) => StatusCode::SERVICE_UNAVAILABLE,
         }
     }
 
@@ -80,7 +85,9 @@ impl ResponseError for ApiError {
         let mut response =
             HttpResponse::build(self.status_code()).json(json!({ "error": self.to_string() }));
         let retry_after = match self {
-            ApiError::Unavailable | ApiError::IngestUnconfirmed => Some(RETRY_AFTER_SECONDS),
+            ApiError::Unavailable | ApiError::IngestUnconfirmed | ApiError::NotReplicated(_) => {
+                Some(RETRY_AFTER_SECONDS)
+            }
             ApiError::Busy => Some(BUSY_RETRY_AFTER_SECONDS),
             _ => None,
         };

@@ -47,6 +47,7 @@ struct Args {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 enum Scenario {
     Saturation,
+    Replication,
     Notify,
     Single,
     Burst,
@@ -130,6 +131,14 @@ async fn run(args: Args) -> anyhow::Result<()> {
         r["by_connections"] = Value::Array(sweep);
         results.insert("ingest_saturation".into(), r);
         bench.stack.flushall().await?;
+    }
+    if wants(Scenario::Replication) {
+        eprintln!(
+            "[2b/7] ingest with WAIT against a replica, next to the primary alone ({} connections)",
+            bench.sizes.connections
+        );
+        let r = bench.replication(set_per_s).await?;
+        results.insert("replication".into(), r);
     }
     let api_after_saturation = rss_mb(bench.stack.api_pid());
 

@@ -88,6 +88,33 @@ pub fn table(report: &Value) -> String {
         }
     }
 
+    let replication = &r["replication"];
+    if !replication.is_null() {
+        let side = |v: &Value| {
+            format!(
+                "{} req/s, p50 {} ms, p99 {} ms ({} failed)",
+                fmt(&v["requests_per_s"], 0),
+                fmt(&v["latency_ms"]["p50"], 2),
+                fmt(&v["latency_ms"]["p99"], 2),
+                v["failed"]
+            )
+        };
+        rows.push([
+            format!(
+                "ingest with WAIT against one replica, {} connections (shorter runs)",
+                replication["connections"]
+            ),
+            format!(
+                "with: {}; primary alone: {}; ratio {}",
+                side(&replication["with_one_replica"]),
+                side(&replication["without_replica"]),
+                fmt(&replication["throughput_ratio"], 2)
+            ),
+            "(for reading)".into(),
+            String::new(),
+        ]);
+    }
+
     let notify = &r["notify_latency"];
     if !notify.is_null() {
         let l = &notify["latency_ms"];

@@ -8,6 +8,7 @@ mod ingest;
 mod large_bodies;
 mod notify;
 mod redis_info;
+mod replication;
 mod sizes;
 
 pub use large_bodies::large_bodies;

@@ -332,6 +332,7 @@ def test_config_values_reach_config_yaml() -> None:
         "insecure_skip_verify": False, "key_prefix": "versus:", "retention_hours": 168,
         "compress_payloads": True, "username": "", "ca_cert": "", "cluster": False, "cluster_nodes": [],
         "sentinel": {"master_name": "", "nodes": [], "password": "${REDIS_SENTINEL_PASSWORD:-}"},
+        "min_replicas_acked": 1, "replication_timeout_ms": 500, "replication_strict": False,
     }
     assert cfg["alert"]["body_limit_bytes"] == 1048576
     assert cfg["alert"]["max_incidents_per_request"] == 100
@@ -475,6 +476,7 @@ def test_config_points_at_bundled_redis() -> None:
     assert cfg["redis"]["port"] in [p["port"] for p in svc["spec"]["ports"]]
     assert cfg["redis"]["tls"] is False
     assert cfg["redis"]["key_prefix"] == "versus-staging:", "other redis keys are kept"
+    assert cfg["redis"]["min_replicas_acked"] == 0, "a single node has no replica to wait for"
     assert sts["spec"]["serviceName"] in [s["metadata"]["name"] for s in r.of_kind("Service")]
 
 
@@ -482,6 +484,7 @@ def test_redis_is_external_by_default() -> None:
     r = rendered_set("default")
     assert r.of_kind("StatefulSet") == []
     assert r.versus_config()["redis"]["host"] == "redis"
+    assert r.versus_config()["redis"]["min_replicas_acked"] == 1, "an external Redis is waited for"
 
 
 # --- Services, autoscaling, disruption budgets -------------------------------------------------------

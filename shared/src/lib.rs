@@ -7,7 +7,8 @@
 //!   ([`domain::incident`]), the job kinds ([`domain::jobs`]), ack links ([`domain::ack_token`]), Slack's
 //!   escaping ([`domain::mrkdwn`]) and message templates ([`domain::template`]).
 //! - [`infra`]: what the domain runs on. Configuration ([`infra::config`]), connections to Redis and whether
-//!   it answers ([`infra::redis_conn`], [`infra::health`]), the durable job queue ([`infra::queue`]), retry
+//!   it answers ([`infra::redis_conn`], [`infra::health`]), state changes that wait for replicas
+//!   ([`infra::replication`]), the durable job queue ([`infra::queue`]), retry
 //!   pauses ([`infra::backoff`]), the stored-format version ([`infra::schema`]), logs ([`infra::telemetry`])
 //!   and metrics ([`infra::metrics`]).
 //! - [`app`]: what both binaries need to run as processes: the command line ([`app::cli`]), `--check`

@@ -15,7 +15,7 @@
 //!
 //! # Layout
 //!
-//! - Processes: [`redis_server`], [`redis_ha`] (Sentinel and Cluster topologies, and failover drills), [`process`] (a Versus binary), [`topology`] (a whole installation and
+//! - Processes: [`redis_server`] (and [`redis_replica`], its replicas), [`redis_ha`] (Sentinel and Cluster topologies, and failover drills), [`process`] (a Versus binary), [`topology`] (a whole installation and
 //!   what it stores in Redis), [`alertmanager_server`] (the real Prometheus Alertmanager).
 //! - The fakes: [`fake_server`] (what every fake offers a test), [`fake_slack`] and [`fake_ssm`] with their
 //!   request handlers and wire checks, [`sigv4`] (AWS request signatures).
@@ -40,6 +40,7 @@ pub mod ports;
 pub mod probe_queue;
 pub mod process;
 pub mod redis_ha;
+pub mod redis_replica;
 pub mod redis_server;
 pub mod redis_snapshot;
 pub mod sigv4;

@@ -7,7 +7,7 @@ use crate::state::AppState;
 use actix_web::http::header;
 use actix_web::{web, HttpRequest, HttpResponse};
 use serde_json::json;
-use versus_shared::domain::incident::{AckChannel, AckResult, Incident};
+use versus_shared::domain::incident::{AckChannel, AckResult, Incident, StoreError};
 
 fn wants_html(req: &HttpRequest) -> bool {
     let accept = req
@@ -83,7 +83,7 @@ pub async fn acknowledge(
     let Some(incident) = load(&state, &token).await? else {
         return Ok(not_found(&req));
     };
-    let budget = state.settings.redis.request_budget();
+    let budget = state.settings.redis.write_budget();
     let result = match tokio::time::timeout(
         budget,
         state
@@ -93,6 +93,9 @@ pub async fn acknowledge(
     .await
     {
         Ok(Ok(result)) => result,
+        Ok(Err(StoreError::NotReplicated(shortfall))) => {
+            return Err(ApiError::NotReplicated(shortfall))
+        }
         _ => return Err(ApiError::Unavailable),
     };
     record(&incident.id, &result, "link");

@@ -10,7 +10,7 @@ use actix_web::http::header;
 use actix_web::{web, HttpRequest, HttpResponse};
 use serde_json::{json, Value};
 use std::time::Instant;
-use versus_shared::domain::incident::{IngestOutcome, IngestResult};
+use versus_shared::domain::incident::{IngestOutcome, IngestResult, StoreError};
 
 pub async fn ingest(
     req: HttpRequest,
@@ -67,7 +67,7 @@ async fn accept(
         })
         .await?;
 
-    let redis_budget = state.settings.redis.request_budget();
+    let redis_budget = state.settings.redis.write_budget();
     let results = match tokio::time::timeout(
         redis_budget,
         state.incidents.ingest_prepared(prepared),
@@ -77,6 +77,11 @@ async fn accept(
         Ok(Ok(results)) => {
             state.health.mark_ok();
             results
+        }
+        // Redis answers; its replicas do not. Readiness stays up: another API process would fare no better.
+        Ok(Err(StoreError::NotReplicated(shortfall))) => {
+            state.health.mark_ok();
+            return Err(ApiError::NotReplicated(shortfall));
         }
         Ok(Err(error)) => {
             state.health.mark_down();

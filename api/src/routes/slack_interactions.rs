@@ -14,7 +14,7 @@ use slack_morphism::signature_verifier::{
 };
 use versus_shared::domain::ack_token::SLACK_ACK_ACTION_ID;
 use versus_shared::domain::alert::hex_digest;
-use versus_shared::domain::incident::AckChannel;
+use versus_shared::domain::incident::{AckChannel, StoreError};
 use versus_shared::domain::mrkdwn;
 
 /// How long a signature is remembered to refuse replays: longer than the 5 minutes a timestamp stays valid.
@@ -125,10 +125,14 @@ pub async fn interactions(
         .as_str()
         .and_then(mrkdwn::user_mention)
         .unwrap_or_else(|| "a Slack user".into());
+    let budget = state.settings.redis.write_budget();
     match tokio::time::timeout(budget, state.incidents.ack(&id, &user, AckChannel::Slack)).await {
         Ok(Ok(result)) => {
             record(&id, &result, "slack");
             HttpResponse::Ok().finish()
+        }
+        Ok(Err(StoreError::NotReplicated(shortfall))) => {
+            HttpResponse::ServiceUnavailable().json(json!({ "error": shortfall.to_string() }))
         }
         _ => HttpResponse::ServiceUnavailable()
             .json(json!({ "error": "Redis is unavailable; try again" })),

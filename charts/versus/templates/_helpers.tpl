@@ -109,6 +109,8 @@ the bundled Redis when that is enabled.
 {{- $_ := set $redis "host" (include "versus.redis.fullname" .) -}}
 {{- $_ := set $redis "port" 6379 -}}
 {{- $_ := set $redis "tls" false -}}
+{{- /* A single node: no replica could acknowledge a write. */ -}}
+{{- $_ := set $redis "min_replicas_acked" 0 -}}
 {{- $_ := set $cfg "redis" $redis -}}
 {{- end -}}
 {{- if and .Values.ingestAuth.enabled (not (hasKey $cfg "ingest_auth")) -}}
@@ -201,6 +203,9 @@ which every install renders, so a bad combination fails `helm install` with this
 {{- end -}}
 {{- if and (not .Values.redis.bundled.enabled) (not $sentinel) (not (dig "redis" "host" "" .Values.config)) -}}
 {{- fail "config.redis.host is empty: set it to your Redis, or set redis.bundled.enabled=true" -}}
+{{- end -}}
+{{- if and .Values.redis.bundled.enabled (dig "redis" "replication_strict" false .Values.config) -}}
+{{- fail "config.redis.replication_strict needs replicas, and the bundled Redis (redis.bundled.enabled) is a single node: every alert would be refused. Use a Redis with replicas, or leave replication_strict false" -}}
 {{- end -}}
 {{- if and .Values.ingress.enabled (not (include "versus.ingressHost" .)) -}}
 {{- fail "ingress.enabled is true but no host is known: set ingress.host, or config.public_host to https://HOST" -}}

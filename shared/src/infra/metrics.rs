@@ -1,6 +1,7 @@
 //! The Prometheus recorder both binaries install, and the metric names they share.
 
 use crate::domain::jobs::JobKind;
+use crate::infra::replication::ReplicatedWrite;
 use metrics::{counter, describe_counter, describe_gauge, describe_histogram, histogram};
 use metrics_exporter_prometheus::{Matcher, PrometheusBuilder, PrometheusHandle};
 use metrics_process::Collector;
@@ -87,7 +88,7 @@ pub fn describe_api() {
     );
     describe_counter!(
         "versus_ingest_rejected_total",
-        "Ingest requests refused, by reason; redis_unavailable and busy are the 503s that make senders retry, unauthorized the 401 of missing or wrong ingest_auth credentials"
+        "Ingest requests refused, by reason; redis_unavailable, busy and not_replicated are the 503s that make senders retry, unauthorized the 401 of missing or wrong ingest_auth credentials"
     );
     describe_gauge!(
         "versus_ingest_body_bytes_in_flight",
@@ -136,6 +137,7 @@ pub fn describe_api() {
         "unauthorized",
         "redis_unavailable",
         "busy",
+        "not_replicated",
     ] {
         counter!("versus_ingest_rejected_total", "reason" => reason).increment(0);
     }
@@ -148,6 +150,7 @@ pub fn describe_api() {
     counter!("versus_incident_deduplicated_total").increment(0);
     counter!("versus_slack_callbacks_rejected_total").increment(0);
     metrics::gauge!("versus_ingest_body_bytes_in_flight").set(0.0);
+    register_unreplicated(&[ReplicatedWrite::Ingest, ReplicatedWrite::Ack]);
     // Registered, so they are scraped (all buckets 0) before the first sample.
     let _ = histogram!("versus_ingest_request_duration_seconds");
     let _ = histogram!("versus_time_to_acknowledge_seconds");
@@ -243,11 +246,25 @@ pub fn describe_worker(slack_enabled: bool) {
     counter!("versus_slack_rate_limit_wait_seconds_total").increment(0);
     counter!("versus_slack_retry_after_clamped_total").increment(0);
     counter!("versus_template_errors_total").increment(0);
+    register_unreplicated(&[ReplicatedWrite::EscalateClaim]);
     let _ = histogram!("versus_escalation_lateness_seconds");
     let _ = histogram!("versus_notify_latency_seconds");
 }
 
+/// The writes this process makes that wait for replicas, at 0.
+fn register_unreplicated(writes: &[ReplicatedWrite]) {
+    for write in writes {
+        counter!("versus_redis_unreplicated_writes_total", "operation" => write.label())
+            .increment(0);
+    }
+}
+
 fn describe_common() {
+    describe_counter!(
+        "versus_redis_unreplicated_writes_total",
+        "State changes that reached fewer replicas than redis.min_replicas_acked, by operation (ingest, ack, escalate); \
+         answered 201 unless redis.replication_strict"
+    );
     describe_gauge!(
         "versus_redis_up",
         "1 when this process reaches Redis, 0 when it does not"

@@ -1,4 +1,5 @@
-//! What the domain runs on: configuration, Redis connections and health, the job queue, logs and metrics.
+//! What the domain runs on: configuration, Redis connections and health, replicated writes, the job queue,
+//! logs and metrics.
 
 pub mod backoff;
 pub mod config;
@@ -6,6 +7,7 @@ pub mod health;
 pub mod metrics;
 pub mod queue;
 pub mod redis_conn;
+pub mod replication;
 pub mod schema;
 pub mod secret;
 pub mod telemetry;

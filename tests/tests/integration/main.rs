@@ -19,6 +19,7 @@ mod operability;
 mod pipeline;
 mod queue;
 mod redis_tls;
+mod replication;
 mod request_channel;
 mod slack_interactions;
 mod slack_safe_text;

@@ -11,7 +11,8 @@ use super::state::AckChannel;
 use crate::domain::query_parameters::UnknownParameters;
 use crate::infra::config::RedisSettings;
 use crate::infra::redis_conn::RedisConnection;
-use redis::AsyncCommands;
+use crate::infra::replication::{ReplicatedWrite, ReplicatedWriter, ReplicationError, Shortfall};
+use redis::{AsyncCommands, FromRedisValue, ScriptInvocation};
 use std::collections::HashMap;
 use std::time::Duration;
 use thiserror::Error;
@@ -22,6 +23,18 @@ pub enum StoreError {
     Redis(#[from] redis::RedisError),
     #[error(transparent)]
     Reply(#[from] UnexpectedReply),
+    /// Stored on the primary, but on fewer replicas than `redis.min_replicas_acked` (strict mode only).
+    #[error(transparent)]
+    NotReplicated(#[from] Shortfall),
+}
+
+impl From<ReplicationError> for StoreError {
+    fn from(error: ReplicationError) -> Self {
+        match error {
+            ReplicationError::Redis(error) => StoreError::Redis(error),
+            ReplicationError::NotReplicated(shortfall) => StoreError::NotReplicated(shortfall),
+        }
+    }
 }
 
 impl StoreError {
@@ -81,6 +94,8 @@ pub struct IncidentStore {
     prefix: String,
     retention: Duration,
     compress_payloads: bool,
+    /// Present when state changes wait for replicas (`redis.min_replicas_acked` above 0).
+    replication: Option<ReplicatedWriter>,
 }
 
 impl IncidentStore {
@@ -90,14 +105,22 @@ impl IncidentStore {
             prefix: prefix.to_string(),
             retention,
             compress_payloads: true,
+            replication: None,
         }
     }
 
-    /// The store under `redis.key_prefix`, keeping records `redis.retention_hours` and compressing payloads
-    /// as `redis.compress_payloads` says.
+    /// The store under `redis.key_prefix`, keeping records `redis.retention_hours`, compressing payloads
+    /// as `redis.compress_payloads` says and replicating state changes as `redis.min_replicas_acked` says.
     pub fn from_settings(conn: RedisConnection, redis: &RedisSettings) -> Self {
         Self::new(conn, &redis.stored_prefix(), redis.retention())
             .compress_payloads(redis.compress_payloads)
+            .replicated(ReplicatedWriter::from_settings(redis))
+    }
+
+    /// Whether state changes wait for replicas, and how (see [`ReplicatedWriter`]).
+    pub fn replicated(mut self, writer: Option<ReplicatedWriter>) -> Self {
+        self.replication = writer;
+        self
     }
 
     /// Whether new payloads are stored compressed (`redis.compress_payloads`); both forms are always read.
@@ -148,6 +171,26 @@ impl IncidentStore {
         invocation
     }
 
+    /// Runs one state change, waiting for replicas when the store replicates.
+    async fn change<T: FromRedisValue>(
+        &self,
+        write: ReplicatedWrite,
+        script: ScriptInvocation<'_>,
+    ) -> Result<T, StoreError> {
+        match &self.replication {
+            Some(writer) => {
+                let mut replies = writer.run(write, std::slice::from_ref(&script)).await?;
+                replies.pop().ok_or_else(|| {
+                    StoreError::Reply(UnexpectedReply {
+                        script: write.label(),
+                        answer: "nothing".into(),
+                    })
+                })
+            }
+            None => Ok(script.invoke_async(&mut self.conn.clone()).await?),
+        }
+    }
+
     /// Stores one incident with its jobs, atomically.
     pub async fn ingest(&self, incident: &NewIncident) -> Result<IngestResult, StoreError> {
         let mut results = self
@@ -180,6 +223,14 @@ impl IncidentStore {
         &self,
         prepared: PreparedIngest,
     ) -> Result<Vec<IngestResult>, StoreError> {
+        if let Some(writer) = &self.replication {
+            let replies: Vec<IngestReply> =
+                writer.run(ReplicatedWrite::Ingest, &prepared.0).await?;
+            return replies
+                .into_iter()
+                .map(|reply| Ok(IngestResult::from_reply(reply)?))
+                .collect();
+        }
         let mut conn = self.conn.clone();
         if let [single] = prepared.0.as_slice() {
             let reply: IngestReply = single.invoke_async(&mut conn).await?;
@@ -208,24 +259,23 @@ impl IncidentStore {
 
     /// Acknowledges the incident for `by` (a Slack user id, or how a link ack is named).
     pub async fn ack(&self, id: &str, by: &str, via: AckChannel) -> Result<AckResult, StoreError> {
-        let reply: AckReply = scripts::ACK
+        let mut script = scripts::ACK.prepare_invoke();
+        script
             .key(self.key(id))
             .arg(&self.prefix)
             .arg(id)
             .arg(by)
-            .arg(via.as_str())
-            .invoke_async(&mut self.conn.clone())
-            .await?;
+            .arg(via.as_str());
+        let reply: AckReply = self.change(ReplicatedWrite::Ack, script).await?;
         Ok(AckResult::from_reply(reply)?)
     }
 
+    /// The escalation claim. It waits for replicas like the other state changes, but a shortfall never
+    /// refuses it: see [`ReplicatedWrite::EscalateClaim`].
     pub async fn escalate_begin(&self, id: &str) -> Result<EscalateDecision, StoreError> {
-        let reply: EscalateReply = scripts::ESCALATE_BEGIN
-            .key(self.key(id))
-            .arg(&self.prefix)
-            .arg(id)
-            .invoke_async(&mut self.conn.clone())
-            .await?;
+        let mut script = scripts::ESCALATE_BEGIN.prepare_invoke();
+        script.key(self.key(id)).arg(&self.prefix).arg(id);
+        let reply: EscalateReply = self.change(ReplicatedWrite::EscalateClaim, script).await?;
         Ok(EscalateDecision::from_reply(reply)?)
     }
 

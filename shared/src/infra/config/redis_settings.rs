@@ -40,6 +40,13 @@ pub struct RedisSettings {
     /// Store received payloads zstd-compressed (about a quarter of the size). Off only while processes of a
     /// release from before compression still run: they cannot read compressed records.
     pub compress_payloads: bool,
+    /// Replicas that must have a state change (an accepted alert, an ack, a resolve, the escalation claim)
+    /// before it counts as done; 0 turns `WAIT` off.
+    pub min_replicas_acked: u32,
+    /// How long a write waits for those replicas (`WAIT`'s timeout).
+    pub replication_timeout_ms: u64,
+    /// Answer `503` (instead of `201` and a warning) when a write reached fewer replicas than the goal.
+    pub replication_strict: bool,
 }
 
 /// `redis.sentinel`: on when `master_name` is set.
@@ -127,6 +134,17 @@ impl RedisSettings {
     pub fn request_budget(&self) -> Duration {
         self.timeout() + Duration::from_millis(500)
     }
+
+    /// How long one write waits for its replicas.
+    pub fn replication_timeout(&self) -> Duration {
+        Duration::from_millis(self.replication_timeout_ms)
+    }
+
+    /// Bound on the Redis work of one HTTP request that writes: [`request_budget`](Self::request_budget)
+    /// plus the wait for replicas (twice: a write may wait again once it learns that a replica attached).
+    pub fn write_budget(&self) -> Duration {
+        self.request_budget() + 2 * self.replication_timeout()
+    }
 }
 
 impl Default for RedisSettings {
@@ -147,6 +165,9 @@ impl Default for RedisSettings {
             retention_hours: 168,
             timeout_ms: 2000,
             compress_payloads: true,
+            min_replicas_acked: 1,
+            replication_timeout_ms: 500,
+            replication_strict: false,
         }
     }
 }

@@ -210,6 +210,35 @@ fn defaults_fill_everything_optional() {
     assert_eq!(settings.alert.slack.api_url, "https://slack.com/api");
     assert_eq!(settings.oncall.aws_incident_manager.impact["critical"], 1);
     assert_eq!(settings.redis.retention_hours, 168);
+    assert_eq!(settings.redis.min_replicas_acked, 1);
+    assert_eq!(settings.redis.replication_timeout_ms, 500);
+    assert!(!settings.redis.replication_strict);
+}
+
+#[test]
+fn replication_goal_and_timeout_are_bounded() {
+    let (_dir, path) =
+        write_config("redis:\n  min_replicas_acked: 17\n  replication_timeout_ms: 0\n");
+    let text = load_with_env(&path, &HashMap::new())
+        .unwrap_err()
+        .to_string();
+    assert!(
+        text.contains("redis.min_replicas_acked: must be between 0 (no WAIT) and 16"),
+        "{text}"
+    );
+    assert!(
+        text.contains("redis.replication_timeout_ms: must be between 1 and 10000 ms"),
+        "{text}"
+    );
+    let (_dir, path) =
+        write_config("redis:\n  min_replicas_acked: 0\n  replication_strict: true\n");
+    let text = load_with_env(&path, &HashMap::new())
+        .unwrap_err()
+        .to_string();
+    assert!(
+        text.contains("redis.replication_strict: needs redis.min_replicas_acked of at least 1"),
+        "{text}"
+    );
 }
 
 #[test]

@@ -37,6 +37,10 @@ const MAX_INCIDENTS_PER_REQUEST: usize = 10_000;
 
 /// Upper bound of `alert.body_budget_bytes`.
 const MAX_BODY_BUDGET_BYTES: usize = 1 << 30;
+/// More replicas than any Redis deployment keeps per primary; a larger goal is a typo.
+const MAX_REPLICAS_ACKED: u32 = 16;
+/// `WAIT` holds the sender's request; beyond this Alertmanager's own timeout is near.
+const MAX_REPLICATION_TIMEOUT_MS: u64 = 10_000;
 
 fn is_http_url(value: &str) -> bool {
     value.starts_with("http://") || value.starts_with("https://")
@@ -188,7 +192,23 @@ pub fn validate(settings: &Settings, config_path: &Path) -> Vec<Problem> {
         auth.check(&mut p);
     }
 
-    super::validate_redis::check_redis(&mut p, &settings.redis);
+    let redis = &settings.redis;
+    super::validate_redis::check_redis(&mut p, redis);
+    p.check(
+        redis.min_replicas_acked <= MAX_REPLICAS_ACKED,
+        "redis.min_replicas_acked",
+        format!("must be between 0 (no WAIT) and {MAX_REPLICAS_ACKED}"),
+    );
+    p.check(
+        (1..=MAX_REPLICATION_TIMEOUT_MS).contains(&redis.replication_timeout_ms),
+        "redis.replication_timeout_ms",
+        format!("must be between 1 and {MAX_REPLICATION_TIMEOUT_MS} ms: every accepted alert waits this long at most for its replicas"),
+    );
+    p.check(
+        !(redis.replication_strict && redis.min_replicas_acked == 0),
+        "redis.replication_strict",
+        "needs redis.min_replicas_acked of at least 1: with 0 nothing is waited for, so nothing could be refused",
+    );
 
     let worker = &settings.worker;
     p.check(
