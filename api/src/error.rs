@@ -19,6 +19,8 @@ pub enum ApiError {
     TooLarge { limit: usize },
     #[error("the array holds more than {limit} incidents, the limit of one request (alert.max_incidents_per_request); nothing was stored: send them in smaller arrays")]
     TooManyIncidents { limit: usize },
+    #[error("the request body did not arrive within {seconds} s (alert.body_read_timeout_ms); nothing was stored")]
+    BodyTimeout { seconds: f64 },
     #[error("Content-Type must be application/json, got {0:?}")]
     UnsupportedMediaType(String),
     #[error("not found")]
@@ -49,6 +51,7 @@ impl ApiError {
             ApiError::BadRequest { reason, .. } => reason,
             ApiError::TooLarge { .. } => "too_large",
             ApiError::TooManyIncidents { .. } => "too_many_incidents",
+            ApiError::BodyTimeout { .. } => "body_timeout",
             ApiError::UnsupportedMediaType(_) => "unsupported_media_type",
             ApiError::NotFound => "not_found",
             ApiError::Unavailable | ApiError::IngestUnconfirmed => "redis_unavailable",
@@ -72,6 +75,7 @@ impl ResponseError for ApiError {
             ApiError::TooLarge { .. } | ApiError::TooManyIncidents { .. } => {
                 StatusCode::PAYLOAD_TOO_LARGE
             }
+            ApiError::BodyTimeout { .. } => StatusCode::REQUEST_TIMEOUT,
             ApiError::UnsupportedMediaType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             ApiError::NotFound => StatusCode::NOT_FOUND,
             ApiError::Unavailable

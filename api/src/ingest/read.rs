@@ -14,6 +14,8 @@ use futures::StreamExt;
 pub struct BodyLimits {
     pub max_bytes: usize,
     pub max_incidents: usize,
+    /// The whole body must arrive within this, or its budget share is given back with a `408`.
+    pub read_timeout: std::time::Duration,
 }
 
 /// A body read in full, with the share of the budget it holds until the request has answered.
@@ -23,6 +25,22 @@ pub struct ReadBody {
 }
 
 pub async fn read_body(
+    req: &HttpRequest,
+    payload: web::Payload,
+    limits: BodyLimits,
+    budget: &BodyBudget,
+) -> Result<ReadBody, ApiError> {
+    tokio::time::timeout(
+        limits.read_timeout,
+        read_within_bounds(req, payload, limits, budget),
+    )
+    .await
+    .unwrap_or(Err(ApiError::BodyTimeout {
+        seconds: limits.read_timeout.as_secs_f64(),
+    }))
+}
+
+async fn read_within_bounds(
     req: &HttpRequest,
     mut payload: web::Payload,
     limits: BodyLimits,

@@ -46,6 +46,7 @@ async fn accept(
     let limits = BodyLimits {
         max_bytes: state.settings.alert.body_limit_bytes,
         max_incidents: state.settings.alert.max_incidents_per_request,
+        read_timeout: state.settings.alert.body_read_timeout(),
     };
     // The reservation is held until this request has answered: the parsed body lives that long.
     let ReadBody {

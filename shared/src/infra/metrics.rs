@@ -132,6 +132,7 @@ pub fn describe_api() {
         "not_object",
         "too_large",
         "too_many_incidents",
+        "body_timeout",
         "unsupported_media_type",
         "invalid_query",
         "unauthorized",

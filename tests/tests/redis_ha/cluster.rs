@@ -42,7 +42,8 @@ async fn a_cluster_failover_loses_no_accepted_alert_and_pages_each_once() {
     set.wait_replica(owner).await;
     let summary = finish("cluster", stream, &topo, old_port).await;
     assert!(summary.accepted >= super::drill::ALERTS);
-    assert_followed(&topo);
+    let new_primary = format!("primary=127.0.0.1:{}", set.nodes[successor].port());
+    assert_followed(&topo, &new_primary);
 
     // Every key is under the key prefix, carries the hash tag, and so lives on the slot's new owner.
     let mut keys_seen = 0;

@@ -27,5 +27,5 @@ async fn a_sentinel_failover_loses_no_accepted_alert_and_pages_each_once() {
     set.wait_replica_synced(&set.primary).await;
     let summary = finish("sentinel", stream, &topo, old_port).await;
     assert!(summary.accepted >= super::drill::ALERTS);
-    assert_followed(&topo);
+    assert_followed(&topo, &format!("primary=127.0.0.1:{new_port}"));
 }

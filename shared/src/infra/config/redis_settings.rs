@@ -220,9 +220,11 @@ fn list_or_commas<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Vec<Stri
     enum Raw {
         List(Vec<String>),
         Text(String),
+        // A bare key (`nodes:`) and the known-keys probe both answer a unit.
+        Nothing,
     }
     Ok(match Option::<Raw>::deserialize(deserializer)? {
-        None => Vec::new(),
+        None | Some(Raw::Nothing) => Vec::new(),
         Some(Raw::List(list)) => list,
         Some(Raw::Text(text)) if text.trim().is_empty() => Vec::new(),
         Some(Raw::Text(text)) => text.split(',').map(|s| s.trim().to_string()).collect(),

@@ -68,7 +68,17 @@ pub struct AlertSettings {
     pub max_incidents_per_request: usize,
     /// Webhook body bytes all requests in flight may hold together; over it a request gets `503`.
     pub body_budget_bytes: usize,
+    /// Longest a request may take to send its whole body; slower ones get `408`, so a sender that goes
+    /// quiet mid-body cannot keep its share of the budget.
+    pub body_read_timeout_ms: u64,
     pub slack: SlackSettings,
+}
+
+impl AlertSettings {
+    /// Bound on reading one request's body (`alert.body_read_timeout_ms`).
+    pub fn body_read_timeout(&self) -> Duration {
+        Duration::from_millis(self.body_read_timeout_ms)
+    }
 }
 
 impl Default for AlertSettings {
@@ -80,6 +90,7 @@ impl Default for AlertSettings {
             // Parsing and storing a body costs a multiple of its size: this keeps the API well inside the
             // chart's 256Mi memory limit even for the worst shape of body (docs/performance.md).
             body_budget_bytes: 4 * 1024 * 1024,
+            body_read_timeout_ms: 10_000,
             slack: SlackSettings::default(),
         }
     }

@@ -35,6 +35,9 @@ impl Problems {
 /// Redis pipeline.
 const MAX_INCIDENTS_PER_REQUEST: usize = 10_000;
 
+/// Upper bound of `alert.body_read_timeout_ms`: Alertmanager's own webhook timeout is shorter.
+const MAX_BODY_READ_TIMEOUT_MS: u64 = 60_000;
+
 /// Upper bound of `alert.body_budget_bytes`.
 const MAX_BODY_BUDGET_BYTES: usize = 1 << 30;
 /// More replicas than any Redis deployment keeps per primary; a larger goal is a typo.
@@ -98,6 +101,11 @@ pub fn validate(settings: &Settings, config_path: &Path) -> Vec<Problem> {
         alert.body_budget_bytes <= MAX_BODY_BUDGET_BYTES,
         "alert.body_budget_bytes",
         format!("must be at most {MAX_BODY_BUDGET_BYTES} (1 GiB)"),
+    );
+    p.check(
+        (100..=MAX_BODY_READ_TIMEOUT_MS).contains(&alert.body_read_timeout_ms),
+        "alert.body_read_timeout_ms",
+        format!("must be between 100 and {MAX_BODY_READ_TIMEOUT_MS} ms"),
     );
     let slack = &alert.slack;
     if slack.enable {

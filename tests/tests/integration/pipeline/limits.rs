@@ -1,6 +1,7 @@
 //! The bounds on what one request, and all requests together, may make the API hold:
 //! `alert.max_incidents_per_request` (`413`, counted while the body streams in, nothing stored) and
-//! `alert.body_budget_bytes` (`503` with `Retry-After` while other requests hold the budget).
+//! `alert.body_budget_bytes` (`503` with `Retry-After` while other requests hold the budget), and
+//! `alert.body_read_timeout_ms` (`408` for a sender that goes quiet mid-body, its share given back).
 
 use std::time::Duration;
 
@@ -206,4 +207,43 @@ async fn requests_over_the_shared_body_budget_are_503_with_retry_after_and_succe
     let (status, answer) = topo.post_alert("", &small).await;
     assert_eq!(status, 201, "{answer}");
     assert_eq!(topo.incident_count().await, 2);
+}
+
+#[tokio::test]
+async fn senders_that_go_quiet_mid_body_get_408_and_give_the_budget_back() {
+    let topo = Topology::builder()
+        .workers(0)
+        .env("VERSUS__ALERT__BODY_LIMIT_BYTES", "4096")
+        .env("VERSUS__ALERT__BODY_BUDGET_BYTES", "8192")
+        .env("VERSUS__ALERT__BODY_READ_TIMEOUT_MS", "1500")
+        .start()
+        .await;
+    // Two connections declare the largest body, send its first byte, and then nothing.
+    let mut quiet = Vec::new();
+    for _ in 0..2 {
+        quiet.push(start_post(&topo, "Content-Length: 4096\r\n", b"{").await);
+    }
+    wait_until(
+        Duration::from_secs(5),
+        "the quiet senders to hold the whole budget",
+        async || {
+            let held = bytes_in_flight(&topo).await;
+            if held >= 8192.0 {
+                Ok(())
+            } else {
+                Err(format!("{held} bytes in flight"))
+            }
+        },
+    )
+    .await;
+    // Each is cut off at the deadline with a 408, and the budget is free again for genuine alerts.
+    for stream in &mut quiet {
+        let answer = answer_on(stream).await;
+        assert!(answer.starts_with("HTTP/1.1 408"), "{answer}");
+        assert!(answer.contains("alert.body_read_timeout_ms"), "{answer}");
+    }
+    assert_eq!(bytes_in_flight(&topo).await, 0.0);
+    let (status, answer) = topo.post_alert("", &freeform("after-the-quiet-ones")).await;
+    assert_eq!(status, 201, "{answer}");
+    assert_eq!(topo.incident_count().await, 1);
 }

@@ -87,10 +87,15 @@ pub fn call(env: &Env, name: &str, args: Vec<Val>) -> Result<Val, String> {
         "urlquery" => Ok(Val::str(url_query(&sprint(&args)))),
         _ => helpers::call(env, name, &args),
     }?;
-    Ok(if payload {
-        result.into_payload()
-    } else {
-        result
+    Ok(match (payload, PRINTING.contains(&name), result) {
+        // A printed mix of template text and payload values is one payload value to `marked::seal`, so
+        // link syntax written around a value here would not be guarded: any `<` or `>` in it is shown as
+        // text instead. Payload text is escaped already, so only the template's own (or `%c`'s) remain.
+        (true, true, Val::Str { text, .. }) => {
+            Val::str(text.replace('<', "&lt;").replace('>', "&gt;")).into_payload()
+        }
+        (true, _, result) => result.into_payload(),
+        (false, _, result) => result,
     })
 }
 

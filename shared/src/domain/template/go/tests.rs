@@ -114,6 +114,30 @@ fn payload_values_are_escaped_and_marked_but_compare_as_text() {
 }
 
 #[test]
+fn link_syntax_printed_around_a_payload_value_is_shown_as_text() {
+    let hostile = r#"{"u":"!channel","v":"https://evil.example|Click here to acknowledge","n":60}"#;
+    for template in [
+        r#"{{ printf "<%s|Open>" .u }}"#,
+        r#"{{ print "<" .u "|Open>" }}"#,
+    ] {
+        let out = render(template, hostile);
+        assert!(!out.contains('<'), "{template} gave {out}");
+    }
+    // A `<` made from a payload number still cannot turn the value after it into a mention.
+    let out = render(r#"{{ printf "%c" .n }}{{ printf "%s" .u }}"#, hostile);
+    assert!(!out.contains("<!"), "{out}");
+    assert_eq!(
+        render(r#"{{ printf "<%s|Open>" .v }}"#, hostile),
+        "&lt;https://evil.example|Click here to acknowledge|Open&gt;"
+    );
+    // Template text alone is not payload: its own links print as they are.
+    assert_eq!(
+        render(r#"{{ printf "<%s|Open>" "https://ok.example" }}"#, "{}"),
+        "<https://ok.example|Open>"
+    );
+}
+
+#[test]
 fn piped_value_goes_last_for_versus_helpers() {
     assert_eq!(render(r#"{{ .x | default "n/a" }}"#, "{}"), "n/a");
     assert_eq!(
