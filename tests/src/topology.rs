@@ -42,7 +42,7 @@ use crate::wait::{poll_until, wait_until};
 
 pub use builder::TopologyBuilder;
 pub use records::Fields;
-pub use requests::read_answer;
+pub use requests::{read_answer, sample_value};
 
 /// The configuration file every process is started with: the shipped `config/config.yaml`.
 pub const CONFIG_PATH: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../config/config.yaml");

@@ -5,6 +5,18 @@ use serde_json::Value;
 use super::Topology;
 
 impl Topology {
+    /// The Prometheus text `/metrics` of the process at `base_url` ([`api_url`](Self::api_url) or
+    /// [`worker_url`](Self::worker_url)); `None` while it does not answer.
+    pub async fn scrape(&self, base_url: &str) -> Option<String> {
+        let response = self
+            .http
+            .get(format!("{base_url}/metrics"))
+            .send()
+            .await
+            .ok()?;
+        response.text().await.ok()
+    }
+
     /// An HTTP client for the test's own requests (no proxy, 30 s timeout).
     pub fn http(&self) -> &reqwest::Client {
         &self.http
@@ -69,4 +81,15 @@ pub async fn read_answer(response: reqwest::Response) -> (u16, Value) {
     let text = response.text().await.unwrap_or_default();
     let value = serde_json::from_str(&text).unwrap_or(Value::String(text));
     (status, value)
+}
+
+/// The value of the unlabelled or fully labelled `series` (as it is written, labels included) in `metrics`.
+pub fn sample_value(metrics: &str, series: &str) -> Option<f64> {
+    metrics.lines().find_map(|line| {
+        line.strip_prefix(series)?
+            .strip_prefix(' ')?
+            .trim()
+            .parse()
+            .ok()
+    })
 }

@@ -7,6 +7,7 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use serde_json::Value;
+use versus_shared::domain::mrkdwn::normalize_lines;
 use versus_tests::alerts::created;
 use versus_tests::slack_messages::wait_post;
 use versus_tests::Topology;
@@ -16,25 +17,6 @@ const GOLDEN_ACK_URL: &str = "https://versus.example.com/ack/inc-1?sig=abc&amp;e
 
 fn golden_dir() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("golden/gotemplate")
-}
-
-/// The layout the worker gives every rendered message before it goes to Slack.
-fn slack_layout(text: &str) -> String {
-    let mut out = String::new();
-    let mut blank_run = 0;
-    for line in text.split('\n') {
-        let line = line.trim_end();
-        if line.is_empty() {
-            blank_run += 1;
-            continue;
-        }
-        if !out.is_empty() {
-            out.push_str(if blank_run > 0 { "\n\n" } else { "\n" });
-        }
-        blank_run = 0;
-        out.push_str(line);
-    }
-    out
 }
 
 /// The real ack link in a posted text replaced by the golden one, so the texts can be compared.
@@ -84,7 +66,7 @@ async fn posts_what_go_renders(template: &str, marker: &str) {
     let posted = with_golden_ack_url(post["text"].as_str().expect("a text field"));
     assert_eq!(
         posted,
-        slack_layout(&golden),
+        normalize_lines(&golden),
         "{marker}: {template} differs from Go"
     );
     let log = topo.worker_log(0);

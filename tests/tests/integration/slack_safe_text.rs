@@ -9,6 +9,7 @@ use versus_tests::alertmanager_webhook::Notification;
 use versus_tests::alerts::{created, id_of};
 use versus_tests::slack_messages::wait_post;
 use versus_tests::timing::now_ms;
+use versus_tests::topology::sample_value;
 use versus_tests::{wait_until, Failure, SsmFailure, Topology};
 
 const HOSTILE: &str =
@@ -91,22 +92,7 @@ async fn the_page_failed_warning_escapes_the_alert_title() {
 }
 
 async fn worker_metric(topo: &Topology, name: &str) -> Option<f64> {
-    let body = topo
-        .http()
-        .get(format!("{}/metrics", topo.worker_url(0)))
-        .send()
-        .await
-        .ok()?
-        .text()
-        .await
-        .ok()?;
-    body.lines().find_map(|line| {
-        line.strip_prefix(name)?
-            .strip_prefix(' ')?
-            .trim()
-            .parse()
-            .ok()
-    })
+    sample_value(&topo.scrape(&topo.worker_url(0)).await?, name)
 }
 
 #[tokio::test]

@@ -5,8 +5,12 @@
 //!   template renders, so that afterwards a value inside the template's link syntax can be kept from changing
 //!   the link.
 //! * [`user_mention`] accepts only a real Slack user id, for the "Acknowledged by" line.
+//! * [`normalize_lines`] is the line layout every rendered message gets before it is posted.
 
+mod layout;
 pub mod marked;
+
+pub use layout::normalize_lines;
 
 /// Escapes the three characters Slack's mrkdwn gives meaning to (`&`, `<`, `>`), so that text from an alert
 /// cannot form links, mentions such as `<!channel>`, or entities.

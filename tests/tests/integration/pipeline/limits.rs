@@ -9,7 +9,7 @@ use serde_json::{json, Value};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 use versus_tests::alerts::freeform;
-use versus_tests::topology::read_answer;
+use versus_tests::topology::{read_answer, sample_value};
 use versus_tests::{wait_until, Topology};
 
 use super::rejects::stored_keys;
@@ -140,19 +140,11 @@ async fn an_array_over_max_incidents_per_request_is_413_naming_the_cap_and_store
 
 /// `versus_ingest_body_bytes_in_flight` as API 0 serves it.
 async fn bytes_in_flight(topo: &Topology) -> f64 {
-    let text = topo
-        .http()
-        .get(format!("{}/metrics", topo.api_url(0)))
-        .send()
+    let metrics = topo
+        .scrape(&topo.api_url(0))
         .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
-    text.lines()
-        .find_map(|l| l.strip_prefix("versus_ingest_body_bytes_in_flight "))
-        .and_then(|v| v.trim().parse().ok())
-        .unwrap_or(0.0)
+        .expect("the API's /metrics");
+    sample_value(&metrics, "versus_ingest_body_bytes_in_flight").unwrap_or(0.0)
 }
 
 #[tokio::test]

@@ -31,14 +31,9 @@ async fn a_misspelt_parameter_is_accepted_with_the_defaults_and_warned_about_in_
     }
 
     let metrics = topo
-        .http()
-        .get(format!("{}/metrics", topo.api_url(0)))
-        .send()
+        .scrape(&topo.api_url(0))
         .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+        .expect("the API's /metrics");
     assert!(
         metrics
             .lines()

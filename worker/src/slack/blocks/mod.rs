@@ -41,7 +41,8 @@ use slack_morphism::prelude::{
     SlackContextBlockElement, SlackMessageAttachment, SlackMessageContent, SlackSectionBlock,
 };
 use status::{banner_color, banner_line, banner_prefix};
-use text_fit::{ellipsize, normalize, split_sections};
+use text_fit::{ellipsize, split_sections};
+use versus_shared::domain::mrkdwn::normalize_lines;
 
 /// Slack's limit on a section block's text.
 pub const SECTION_TEXT_MAX: usize = 3000;
@@ -72,7 +73,7 @@ pub fn build_message(
     button: &ButtonProps,
     banner: &StatusBanner,
 ) -> SlackMessage {
-    let body = normalize(rendered);
+    let body = normalize_lines(rendered);
     let body = if body.is_empty() {
         EMPTY_MESSAGE.to_string()
     } else {

@@ -1,4 +1,4 @@
-//! Text within Slack's limits: blank lines collapsed, long text split over sections without breaking a
+//! Text within Slack's limits: long text split over sections without breaking a
 //! character or a code block, and lengths counted in UTF-16 code units.
 
 use super::TRUNCATION_NOTE;
@@ -6,26 +6,6 @@ use super::TRUNCATION_NOTE;
 const FENCE: &str = "```";
 const FENCE_OPEN: &str = "```\n";
 const FENCE_CLOSE: &str = "\n```";
-
-/// Line endings to `\n`, trailing spaces off every line, runs of blank lines down to one, and no blank lines at
-/// either end. Templates written for Go produce many blank lines; Slack shows them all.
-pub(super) fn normalize(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    let mut blank_run = 0;
-    for line in text.split('\n') {
-        let line = line.trim_end();
-        if line.is_empty() {
-            blank_run += 1;
-            continue;
-        }
-        if !out.is_empty() {
-            out.push_str(if blank_run > 0 { "\n\n" } else { "\n" });
-        }
-        blank_run = 0;
-        out.push_str(line);
-    }
-    out
-}
 
 /// Splits `text` into at most `max_sections` pieces of at most `max` UTF-16 units each. When the text does not
 /// fit, the last piece ends with [`TRUNCATION_NOTE`].
