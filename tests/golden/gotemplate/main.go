@@ -22,11 +22,16 @@ import (
 const ackURL = "https://versus.example.com/ack/inc-1?sig=abc&exp=1"
 const escalateAfterMinutes = 5
 
-// escape is mrkdwn escaping of payload text, applied to every string and key before rendering.
+// broadcastMention is a plain @channel, @here or @everyone, which Slack may read as a channel-wide mention.
+var broadcastMention = regexp.MustCompile(`(?i)@(channel|here|everyone)`)
+
+// escape is mrkdwn escaping of payload text, applied to every string and key before rendering: the three
+// control characters, and a word joiner (U+2060) after the @ of a broadcast mention.
 func escape(s string) string {
 	s = strings.ReplaceAll(s, "&", "&amp;")
 	s = strings.ReplaceAll(s, "<", "&lt;")
-	return strings.ReplaceAll(s, ">", "&gt;")
+	s = strings.ReplaceAll(s, ">", "&gt;")
+	return broadcastMention.ReplaceAllString(s, "@\u2060$1")
 }
 
 // prepare escapes strings and turns JSON numbers into int64 where whole, float64 otherwise.

@@ -13,9 +13,16 @@ use versus_tests::topology::sample_value;
 use versus_tests::{wait_until, Failure, SsmFailure, Topology};
 
 const HOSTILE: &str =
-    "<!channel> <!here> <@U123> <https://evil.example|Click here to acknowledge> & co";
-const FORBIDDEN: &[&str] = &["<!channel>", "<!here>", "<@U123>", "<https://evil.example"];
-const ESCAPED: &str = "&lt;!channel&gt; &lt;!here&gt; &lt;@U123&gt; &lt;https://evil.example|Click here to acknowledge&gt; &amp; co";
+    "<!channel> <!here> <@U123> <https://evil.example|Click here to acknowledge> & co @channel @here";
+const FORBIDDEN: &[&str] = &[
+    "<!channel>",
+    "<!here>",
+    "<@U123>",
+    "<https://evil.example",
+    "@channel",
+    "@here",
+];
+const ESCAPED: &str = "&lt;!channel&gt; &lt;!here&gt; &lt;@U123&gt; &lt;https://evil.example|Click here to acknowledge&gt; &amp; co @\u{2060}channel @\u{2060}here";
 
 fn assert_escaped(what: &str, message: &Value) {
     let text = message.to_string();
@@ -26,6 +33,8 @@ fn assert_escaped(what: &str, message: &Value) {
         );
     }
     assert!(text.contains(ESCAPED), "{what}: {text}");
+    assert_eq!(message["link_names"], false, "{what}: {text}");
+    assert_eq!(message["parse"], "none", "{what}: {text}");
 }
 
 fn hostile_alertmanager(marker: &str) -> Value {

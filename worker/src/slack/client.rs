@@ -284,12 +284,18 @@ impl SlackClient {
     }
 }
 
+/// `parse: none` with `link_names: false`: Slack must take the text as written, never turning a bare `@here` or
+/// `#channel` from an alert into a mention or a link.
+const NO_PARSING: &str = "none";
+
 fn post_request(
     channel: &str,
     content: SlackMessageContent,
     placement: Placement<'_>,
 ) -> SlackApiChatPostMessageRequest {
-    let request = SlackApiChatPostMessageRequest::new(SlackChannelId(channel.to_string()), content);
+    let request = SlackApiChatPostMessageRequest::new(SlackChannelId(channel.to_string()), content)
+        .with_link_names(false)
+        .with_parse(NO_PARSING.to_string());
     match placement {
         Placement::Channel => request,
         Placement::Thread(ts) => request.with_thread_ts(SlackTs(ts.to_string())),
@@ -309,6 +315,8 @@ fn update_request(
         content,
         SlackTs(ts.to_string()),
     )
+    .with_link_names(false)
+    .with_parse(NO_PARSING.to_string())
 }
 
 /// reqwest errors can carry the URL; keep logs free of anything but the failure itself.
@@ -346,7 +354,9 @@ mod tests {
                 json!({"channel": "C1", "text": "hi", "thread_ts": "1.2", "reply_broadcast": true}),
             ),
         ];
-        for (placement, expected) in cases {
+        for (placement, mut expected) in cases {
+            expected["link_names"] = json!(false);
+            expected["parse"] = json!("none");
             assert_eq!(body(&post_request("C1", text("hi"), placement)), expected);
         }
     }
@@ -356,7 +366,8 @@ mod tests {
         let content = text("hi").with_blocks(Vec::new());
         assert_eq!(
             body(&update_request("C1", "1.2", content)),
-            json!({"channel": "C1", "ts": "1.2", "text": "hi", "blocks": []})
+            json!({"channel": "C1", "ts": "1.2", "text": "hi", "blocks": [],
+                   "link_names": false, "parse": "none"})
         );
     }
 }

@@ -13,7 +13,9 @@ pub mod marked;
 pub use layout::normalize_lines;
 
 /// Escapes the three characters Slack's mrkdwn gives meaning to (`&`, `<`, `>`), so that text from an alert
-/// cannot form links, mentions such as `<!channel>`, or entities.
+/// cannot form links, mentions such as `<!channel>`, or entities; and makes a plain `@channel`, `@here` or
+/// `@everyone` inert with an invisible word joiner after the `@`, because Slack may still turn those words into
+/// broadcasts that page a whole channel.
 pub fn escape(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
     escape_into(text, &mut out);
@@ -22,14 +24,31 @@ pub fn escape(text: &str) -> String {
 
 /// [`escape`], appending to `out`.
 pub fn escape_into(text: &str, out: &mut String) {
-    for c in text.chars() {
+    for (at, c) in text.char_indices() {
         match c {
             '&' => out.push_str("&amp;"),
             '<' => out.push_str("&lt;"),
             '>' => out.push_str("&gt;"),
+            '@' => {
+                out.push('@');
+                if starts_broadcast_word(&text[at + 1..]) {
+                    out.push(WORD_JOINER);
+                }
+            }
             c => out.push(c),
         }
     }
+}
+
+/// U+2060: invisible, and it keeps Slack from reading the word after an `@` as a mention.
+const WORD_JOINER: char = '\u{2060}';
+
+/// Whether `rest` (the text after an `@`) starts with one of the words Slack reads as a channel-wide mention.
+fn starts_broadcast_word(rest: &str) -> bool {
+    ["channel", "here", "everyone"].iter().any(|word| {
+        rest.get(..word.len())
+            .is_some_and(|head| head.eq_ignore_ascii_case(word))
+    })
 }
 
 /// `<@ID>`, the mention of the Slack user `id`, when `id` is a Slack user id (`U` or `W` and then capital
@@ -66,6 +85,19 @@ mod tests {
         );
         assert_eq!(escape("&amp;"), "&amp;amp;", "escaped text escapes again");
         assert_eq!(escape(""), "");
+    }
+
+    #[test]
+    fn plain_broadcast_mentions_are_made_inert_and_other_at_signs_kept() {
+        assert_eq!(
+            escape("@channel @HERE @Everyone!"),
+            "@\u{2060}channel @\u{2060}HERE @\u{2060}Everyone!"
+        );
+        assert_eq!(
+            escape("ops@example.com @alice @ @"),
+            "ops@example.com @alice @ @"
+        );
+        assert_eq!(escape("@chan é@"), "@chan é@");
     }
 
     #[test]
