@@ -73,6 +73,9 @@ pub fn parse_with_env(
     let mut table = config::File::from_str(raw, config::FileFormat::Yaml)
         .collect()
         .map_err(parse_error)?;
+    let ingest_auth_left_empty = table
+        .get("ingest_auth")
+        .is_some_and(|value| matches!(value.kind, config::ValueKind::Nil));
     substitute_table(&mut table, "", env).map_err(|(key, source)| ConfigError::Substitution {
         path: path.to_path_buf(),
         key,
@@ -97,6 +100,11 @@ pub fn parse_with_env(
     let (mut settings, unread): (Settings, _) =
         deserialize_noting_unread(merged).map_err(parse_error)?;
     settings.unread_keys = UnreadKeys::sort::<Settings>(unread);
+    // `ingest_auth:` with every line under it commented out reads as null, which serde takes as "no
+    // ingest_auth": an operator who meant to protect ingest would get it open. Validation refuses it instead.
+    if ingest_auth_left_empty && settings.ingest_auth.is_none() {
+        settings.ingest_auth = Some(Default::default());
+    }
     if settings.oncall.ack_secret.is_none() {
         settings.oncall.ack_secret = env
             .get("VERSUS_ACK_SECRET")

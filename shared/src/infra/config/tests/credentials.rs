@@ -42,6 +42,17 @@ fn without_ingest_auth_ingest_stays_open() {
 }
 
 #[test]
+fn ingest_auth_with_every_child_commented_out_is_refused_not_read_as_open() {
+    let (_dir, path) = write_config(
+        "ingest_auth:\n  # bearer_tokens: [\"${VERSUS_INGEST_TOKEN}\"]\n  # basic_auth: {username: am, password: x}\n",
+    );
+    let text = load_with_env(&path, &HashMap::new())
+        .unwrap_err()
+        .to_string();
+    assert!(text.contains("ingest_auth: names no credentials"), "{text}");
+}
+
+#[test]
 fn an_empty_ingest_token_or_password_is_a_startup_error() {
     let (_dir, path) = write_config(INGEST_AUTH);
     let text = load_with_env(
