@@ -52,16 +52,16 @@ pub fn online_replicas(primary: &RedisServer) -> usize {
 /// SIGSTOPs the server: its connections stay open but it answers nothing, as a replica that stalls
 /// (a long fork, a saturated disk or network) looks to its primary.
 pub fn stall(server: &RedisServer) {
-    signal(server, "-STOP");
+    signal(server.pid().expect("the redis-server runs"), "-STOP");
 }
 
 /// SIGCONTs a server [`stall`]ed before.
 pub fn resume(server: &RedisServer) {
-    signal(server, "-CONT");
+    signal(server.pid().expect("the redis-server runs"), "-CONT");
 }
 
-fn signal(server: &RedisServer, which: &str) {
-    let pid = server.pid().expect("the redis-server runs");
+/// Sends signal `which` (`-STOP`, `-CONT`) to process `pid`.
+pub fn signal(pid: u32, which: &str) {
     let status = std::process::Command::new("kill")
         .arg(which)
         .arg(pid.to_string())

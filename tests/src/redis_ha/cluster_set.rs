@@ -174,6 +174,24 @@ impl ClusterSet {
         .await;
     }
 
+    /// A replica whose primary does not serve the slot of `key`: stopping it changes nothing about where
+    /// Versus's keys live, and the cluster stays whole.
+    pub fn bystander_replica(&self, key: &str) -> usize {
+        let owner = self.owner_of(key).expect("a node serves the slot");
+        let other_primary = (0..self.nodes.len())
+            .find(|&i| {
+                i != owner
+                    && query_sync::<String>(
+                        self.nodes[i].port(),
+                        DATA_PASSWORD,
+                        redis::cmd("INFO").arg("replication"),
+                    )
+                    .is_ok_and(|info| info_field(&info, "role") == Some("master"))
+            })
+            .expect("the cluster has three primaries");
+        self.replica_of(other_primary)
+    }
+
     /// The replica of node `primary`.
     pub fn replica_of(&self, primary: usize) -> usize {
         let port = self.nodes[primary].port().to_string();

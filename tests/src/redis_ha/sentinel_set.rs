@@ -11,6 +11,7 @@ use super::node_state::{
     auth_args, info_field, query_sync, wait_for, wait_for_state, DATA_PASSWORD, SENTINEL_PASSWORD,
 };
 use crate::ports::free_port;
+use crate::redis_replica::signal;
 use crate::redis_server::{RedisOptions, RedisServer};
 
 /// The name the Sentinels monitor the primary under (`redis.sentinel.master_name`).
@@ -91,6 +92,16 @@ impl SentinelSet {
             .await;
         }
         set
+    }
+
+    /// SIGSTOPs Sentinel `i`: it still accepts connections but answers nothing, as a hung Sentinel does.
+    pub fn stall_sentinel(&self, i: usize) {
+        signal(self.sentinels[i].child.id(), "-STOP");
+    }
+
+    /// SIGCONTs a Sentinel stalled before.
+    pub fn resume_sentinel(&self, i: usize) {
+        signal(self.sentinels[i].child.id(), "-CONT");
     }
 
     /// `redis.sentinel.nodes` as one comma-separated value.

@@ -13,7 +13,7 @@ use super::drill::{
 };
 
 /// The prefix of every key Versus writes in Cluster mode with the shipped `key_prefix`.
-const TAGGED_PREFIX: &str = "versus:{versus}:";
+pub(super) const TAGGED_PREFIX: &str = "versus:{versus}:";
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn a_cluster_failover_loses_no_accepted_alert_and_pages_each_once() {

@@ -13,4 +13,5 @@
 
 mod cluster;
 mod drill;
+mod hung_node;
 mod sentinel;

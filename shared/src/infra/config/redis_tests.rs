@@ -144,6 +144,22 @@ fn a_cluster_key_prefix_with_a_broken_hash_tag_is_rejected() {
 }
 
 #[test]
+fn a_cluster_key_prefix_that_leaves_an_empty_hash_tag_is_rejected() {
+    for prefix in [":", "::"] {
+        let problems = ConfigFile::new(&format!(
+            "redis:\n  cluster: true\n  key_prefix: \"{prefix}\"\n"
+        ))
+        .problems();
+        assert!(
+            problems.contains("redis.key_prefix: gives an empty hash tag"),
+            "{prefix}: {problems}"
+        );
+    }
+    let outside_cluster = ConfigFile::new("redis:\n  key_prefix: \":\"\n").load(&[]);
+    assert_eq!(outside_cluster.err().map(|e| e.to_string()), None);
+}
+
+#[test]
 fn an_empty_username_or_ca_cert_is_unset() {
     let settings = ConfigFile::new("redis:\n  username: \"\"\n  ca_cert: \"\"\n")
         .load(&[])

@@ -64,6 +64,11 @@ pub(super) fn check_redis(p: &mut Problems, redis: &RedisSettings) {
             "redis.key_prefix",
             "holds '{' or '}' but no {tag} that Redis Cluster would hash: use no braces (Versus adds a tag) or one non-empty {tag}",
         );
+        p.check(
+            braces || has_hash_tag(&redis.stored_prefix()),
+            "redis.key_prefix",
+            "gives an empty hash tag: Versus tags keys with the prefix without its trailing ':', which leaves nothing here; use a prefix with a name, e.g. \"versus:\"",
+        );
     }
     for (i, entry) in redis.cluster_nodes.iter().enumerate() {
         if let Err(why) = parse_node(entry) {

@@ -3,11 +3,13 @@
 //! Every key Versus writes carries one hash tag (see `RedisSettings::stored_prefix`), so all of them live
 //! in one slot, on one primary: Versus talks to that node alone, directly, and finds it again when it
 //! answers `MOVED`, goes away, or turns out to be a replica. To find it, every known node is asked for
-//! `CLUSTER NODES` at once and the master that claims the slot with the highest config epoch wins: that is
+//! `CLUSTER NODES` at once, each question bounded (see [`probe`](super::probe)), and once a majority has
+//! answered, the master that claims the slot with the highest config epoch wins: that is
 //! how the cluster itself settles competing claims, so a former primary that comes back with an old view
 //! of the slot map is not believed over the nodes that saw the failover.
 
 use super::endpoint::Endpoint;
+use super::probe::{ask, gather, majority, probe_timeout};
 use super::sentinel::describe;
 use crate::infra::config::RedisSettings;
 use redis::{Client, ErrorKind, RedisError, RedisResult};
@@ -16,12 +18,26 @@ use std::time::Duration;
 /// Nodes learned from the cluster's answers are remembered as seeds, up to this many.
 const MAX_KNOWN_NODES: usize = 64;
 
+/// A learned node that fails this many searches in a row is forgotten (until the cluster reports it healthy
+/// again), so nodes that were removed or keep hanging stop counting towards the answers awaited.
+const FORGET_AFTER_FAILURES: u32 = 3;
+
 pub struct ClusterLocator {
     endpoint: Endpoint,
     /// Configured seeds first, then nodes the cluster reported.
-    known: Vec<(String, u16)>,
+    known: Vec<Known>,
     slot: u16,
-    timeout: Duration,
+    probe: Duration,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct Known {
+    host: String,
+    port: u16,
+    /// Configured: never forgotten.
+    seed: bool,
+    /// Searches in a row this node failed to answer.
+    failures: u32,
 }
 
 /// One line of `CLUSTER NODES` that matters here: a master and the slots it serves.
@@ -37,42 +53,45 @@ pub struct NodeLine {
 
 impl ClusterLocator {
     pub fn new(settings: &RedisSettings, endpoint: &Endpoint) -> Self {
+        let known = settings
+            .cluster_seeds()
+            .into_iter()
+            .map(|(host, port)| Known {
+                host,
+                port,
+                seed: true,
+                failures: 0,
+            })
+            .collect();
         Self {
             endpoint: endpoint.clone(),
-            known: settings.cluster_seeds(),
+            known,
             slot: key_slot(&settings.stored_prefix()),
-            timeout: settings.timeout(),
+            probe: probe_timeout(settings.timeout()),
         }
     }
 
-    /// A client for the primary that serves Versus's slot now, with its address for the logs.
+    /// A client for the primary that serves Versus's slot now, with its address for the logs. Every known
+    /// node is asked at once; the search goes on when a majority of them has answered.
     pub async fn locate(&mut self) -> RedisResult<(Client, String)> {
-        let this = &*self;
-        let asks = this.known.iter().map(|(host, port)| {
-            let (host, port) = (host.clone(), *port);
+        let mut question = redis::cmd("CLUSTER");
+        question.arg("NODES");
+        let (endpoint, probe) = (&self.endpoint, self.probe);
+        let asks = self.known.iter().map(|node| {
+            let question = &question;
             async move {
-                let reply = tokio::time::timeout(this.timeout, this.cluster_nodes(&host, port))
-                    .await
-                    .unwrap_or_else(|_| {
-                        Err(std::io::Error::from(std::io::ErrorKind::TimedOut).into())
-                    });
-                (host, reply)
+                let client = endpoint.client(&node.host, node.port)?;
+                ask::<String>(&client, question, probe).await
             }
         });
-        let replies = futures::future::join_all(asks).await;
+        let gathered = gather(asks, majority(self.known.len())).await;
         let mut best: Option<NodeLine> = None;
-        let mut last_error = None;
         let mut learned = Vec::new();
-        for (asked, reply) in replies {
-            let text = match reply {
-                Ok(text) => text,
-                Err(error) => {
-                    last_error = Some(error);
-                    continue;
+        for (i, text) in &gathered.answers {
+            for node in parse_cluster_nodes(text, &self.known[*i].host) {
+                if !node.failed {
+                    learned.push((node.host.clone(), node.port));
                 }
-            };
-            for node in parse_cluster_nodes(&text, &asked) {
-                learned.push((node.host.clone(), node.port));
                 let claims = node.master
                     && !node.failed
                     && node
@@ -84,9 +103,11 @@ impl ClusterLocator {
                 }
             }
         }
+        let answered: Vec<usize> = gathered.answers.iter().map(|(i, _)| *i).collect();
+        self.tally(&answered, &gathered.failed);
         self.remember(learned);
         let Some(owner) = best else {
-            return Err(last_error.unwrap_or_else(|| {
+            return Err(gathered.last_error.unwrap_or_else(|| {
                 RedisError::from((
                     ErrorKind::ClusterConnectionNotFound,
                     "no reachable cluster node names a master for Versus's slot",
@@ -99,22 +120,31 @@ impl ClusterLocator {
         Ok((client, address))
     }
 
-    async fn cluster_nodes(&self, host: &str, port: u16) -> RedisResult<String> {
-        let client = self.endpoint.client(host, port)?;
-        let mut conn = client.get_multiplexed_async_connection().await?;
-        redis::cmd("CLUSTER")
-            .arg("NODES")
-            .query_async(&mut conn)
-            .await
+    /// Counts this search's failures and forgets learned nodes that keep failing. Nodes still being asked
+    /// when enough had answered count neither way.
+    fn tally(&mut self, answered: &[usize], failed: &[usize]) {
+        for i in answered {
+            self.known[*i].failures = 0;
+        }
+        for i in failed {
+            self.known[*i].failures += 1;
+        }
+        self.known
+            .retain(|node| node.seed || node.failures < FORGET_AFTER_FAILURES);
     }
 
     fn remember(&mut self, learned: Vec<(String, u16)>) {
-        for node in learned {
+        for (host, port) in learned {
             if self.known.len() >= MAX_KNOWN_NODES {
                 break;
             }
-            if !self.known.contains(&node) {
-                self.known.push(node);
+            if !self.known.iter().any(|k| k.host == host && k.port == port) {
+                self.known.push(Known {
+                    host,
+                    port,
+                    seed: false,
+                    failures: 0,
+                });
             }
         }
     }
@@ -207,6 +237,39 @@ mod tests {
         assert_eq!(
             key_slot("versus:{versus}:incident:1"),
             key_slot("versus:{versus}:queue:notify:due")
+        );
+    }
+
+    #[test]
+    fn learned_nodes_that_keep_failing_are_forgotten_but_seeds_are_kept() {
+        let settings = RedisSettings {
+            host: "127.0.0.1".into(),
+            port: 30001,
+            cluster: true,
+            ..RedisSettings::default()
+        };
+        let mut locator =
+            ClusterLocator::new(&settings, &Endpoint::from_settings(&settings).unwrap());
+        locator.remember(vec![
+            ("127.0.0.1".into(), 30002),
+            ("127.0.0.1".into(), 30001),
+        ]);
+        assert_eq!(locator.known.len(), 2);
+        for _ in 0..FORGET_AFTER_FAILURES - 1 {
+            locator.tally(&[], &[0, 1]);
+        }
+        assert_eq!(locator.known.len(), 2, "not forgotten before the limit");
+        locator.tally(&[1], &[0]);
+        for _ in 0..FORGET_AFTER_FAILURES - 1 {
+            locator.tally(&[], &[0, 1]);
+        }
+        assert_eq!(locator.known.len(), 2, "an answer starts the count again");
+        locator.tally(&[], &[0, 1]);
+        let ports: Vec<u16> = locator.known.iter().map(|k| k.port).collect();
+        assert_eq!(
+            ports,
+            vec![30001],
+            "the seed stays, the failing learned node goes"
         );
     }
 

@@ -74,19 +74,32 @@ impl Endpoint {
 
     /// A client for the node at `host:port`, with this endpoint's TLS and credentials.
     pub fn client(&self, host: &str, port: u16) -> RedisResult<Client> {
+        self.client_with(host, port, self.auth.clone())
+    }
+
+    /// A client for the Sentinel at `host:port`: the same TLS, the Sentinels' own password, no user.
+    pub fn sentinel_client(
+        &self,
+        host: &str,
+        port: u16,
+        password: Option<&str>,
+    ) -> RedisResult<Client> {
+        let mut auth = RedisConnectionInfo::default();
+        if let Some(password) = password {
+            auth = auth.set_password(password);
+        }
+        self.client_with(host, port, auth)
+    }
+
+    fn client_with(&self, host: &str, port: u16, auth: RedisConnectionInfo) -> RedisResult<Client> {
         let info: ConnectionInfo = self
             .address(host, port)
             .into_connection_info()?
-            .set_redis_settings(self.auth.clone());
+            .set_redis_settings(auth);
         match self.certificates() {
             Some(certs) if self.tls => Client::build_with_tls(info, certs),
             _ => Client::open(info),
         }
-    }
-
-    /// The credentials and database of data nodes (not of Sentinels).
-    pub fn auth(&self) -> &RedisConnectionInfo {
-        &self.auth
     }
 }
 

@@ -17,6 +17,7 @@ pub mod cluster;
 mod endpoint;
 pub mod failover;
 mod followed;
+pub mod probe;
 pub mod sentinel;
 
 pub(crate) use endpoint::percent_encode;
