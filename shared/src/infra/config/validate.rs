@@ -69,6 +69,7 @@ pub fn validate(settings: &Settings, config_path: &Path) -> Vec<Problem> {
             .unknown
             .iter()
             .map(|key| key.problem())
+            .chain(settings.env_switches.problems.iter().cloned())
             .collect(),
     );
     p.check(settings.port != 0, "port", "must be between 1 and 65535");
