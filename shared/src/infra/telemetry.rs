@@ -278,6 +278,14 @@ impl Visit for FieldVisitor {
     }
 }
 
+/// `error: its cause`, for a log line about an error that wraps another.
+pub fn with_cause(error: &dyn std::error::Error) -> String {
+    match error.source() {
+        Some(cause) => format!("{error}: {cause}"),
+        None => error.to_string(),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
