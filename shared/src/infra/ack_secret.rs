@@ -98,6 +98,7 @@ pub async fn settle_at_startup(settings: &mut Settings) -> Result<(), AckSecretE
         attempt += 1;
         match obtain(&conn, writer.as_ref(), &prefix).await {
             Ok((secret, origin)) => {
+                crate::infra::telemetry::redact_in_logs(&secret);
                 report(origin, &ack_secret_key(&prefix));
                 settings.oncall.ack_secret = Some(secret);
                 return Ok(());

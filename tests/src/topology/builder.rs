@@ -196,7 +196,6 @@ fn documentation_env(redis: &RedisServer, slack: &FakeSlack) -> Vec<(String, Str
         ("VERSUS__ALERT__SLACK__API_URL", slack.url()),
         ("VERSUS_LOG_FORMAT", "text".into()),
         ("NO_COLOR", "1".into()),
-        ("RUST_LOG", "info".into()),
     ]
     .into_iter()
     .map(|(k, v)| (k.to_string(), v))

@@ -4,9 +4,10 @@
 //! an explicit secret is used as it is and nothing is stored.
 
 use redis::AsyncCommands;
+use serde_json::json;
 use versus_tests::alerts::{created, freeform, id_of, post_ack};
 use versus_tests::slack_messages::wait_top_level;
-use versus_tests::topology::{sample_value, Role};
+use versus_tests::topology::{sample_value, Role, SETTLE};
 use versus_tests::Topology;
 
 const BASIC_CONFIG: &str = concat!(
@@ -52,6 +53,17 @@ async fn the_documentation_config_runs_with_only_its_compose_environment() {
         (1, 2),
         "one process generates, the others load: {logs:#?}"
     );
+    // The documentation's config logs every received body (`debug_body: true`): one echoing the generated
+    // secret shows it redacted, like a configured one.
+    let echo = json!({"Logs": format!("echo {secret}"), "ServiceName": "echo"});
+    created(&topo, "oncall_enable=false", &echo).await;
+    assert!(
+        topo.wait_for_log(Role::Api, 0, "echo [redacted]", SETTLE)
+            .await,
+        "{}",
+        topo.api_log(0)
+    );
+    let logs = [topo.api_log(0), topo.api_log(1), topo.worker_log(0)];
     assert!(
         logs.iter().all(|l| !l.contains(&secret)),
         "the secret was logged"
