@@ -43,6 +43,12 @@ pub fn check(settings: &Settings, config_path: &Path) -> CheckReport {
         .push(format!("{}: configuration is valid", config_path.display()));
     report.warnings = settings.ignored_versus_incident_settings();
     report.warnings.extend(open_channel_choice(settings));
+    if settings.oncall.is_ready() && settings.oncall.ack_secret.is_none() {
+        report.passed.push(format!(
+            "oncall.ack_secret is not set: ack links are signed with a key generated once and kept in Redis at {}",
+            crate::infra::ack_secret::ack_secret_key(&settings.redis.stored_prefix())
+        ));
+    }
     let template_path = &settings.alert.slack.template_path;
     let Some(path) = resolve_template_path(template_path, config_path) else {
         if settings.alert.slack.enable {
@@ -152,6 +158,27 @@ mod tests {
         settings.alert.slack.allowed_channel_ids.clear();
         settings.ingest_auth = Some(crate::infra::config::IngestAuthSettings::default());
         assert!(check(&settings, &config).warnings.is_empty());
+    }
+
+    #[test]
+    fn a_generated_ack_secret_is_announced_with_its_key() {
+        let config = Path::new(env!("CARGO_MANIFEST_DIR")).join("../config/config.yaml");
+        let mut settings = Settings::default();
+        settings.oncall.enable = true;
+        let report = check(&settings, &config);
+        assert!(
+            report
+                .passed
+                .iter()
+                .any(|l| l.contains("kept in Redis at versus:ack_secret")),
+            "{:?}",
+            report.passed
+        );
+        settings.oncall.ack_secret = Some(crate::infra::secret::Secret::new("explicit-0123456789"));
+        assert!(!check(&settings, &config)
+            .passed
+            .iter()
+            .any(|l| l.contains("ack_secret")));
     }
 
     #[test]
