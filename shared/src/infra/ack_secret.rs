@@ -115,7 +115,7 @@ pub async fn settle_at_startup(settings: &mut Settings) -> Result<(), AckSecretE
 }
 
 /// The installation's stored secret, generated and stored first when there is none.
-pub async fn obtain(
+async fn obtain(
     conn: &RedisConnection,
     writer: Option<&ReplicatedWriter>,
     prefix: &str,
