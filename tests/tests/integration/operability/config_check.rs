@@ -93,6 +93,12 @@ fn the_shipped_configuration_passes() {
                 "{binary}: each sample, with and without an ack link:\n{stdout}"
             );
             assert!(!stderr.contains("error"), "{binary}:\n{stderr}");
+            // Slack on, no channel list and open ingest: any request may pick any channel.
+            assert_eq!(
+                stderr.contains("warning: alert.slack.allowed_channel_ids is empty"),
+                !env.is_empty(),
+                "{binary} {env:?}:\n{stderr}"
+            );
         }
     }
 }
