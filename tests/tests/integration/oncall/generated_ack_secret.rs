@@ -1,14 +1,15 @@
 //! The ack secret of an installation that configures none: the product documentation's basic config, run
 //! with only its docker-compose variables, starts, posts ack links to Slack, and every API process (one
 //! restarted, too) accepts them. A key lost while incidents exist is regenerated with an error and a count;
-//! an explicit secret is used as it is and nothing is stored.
+//! a process that finds Redis down at start-up waits for it; an explicit secret is used as it is and nothing
+//! is stored.
 
 use redis::AsyncCommands;
 use serde_json::json;
 use versus_tests::alerts::{created, freeform, id_of, post_ack};
 use versus_tests::slack_messages::wait_top_level;
 use versus_tests::topology::{sample_value, Role, SETTLE};
-use versus_tests::Topology;
+use versus_tests::{poll_until, Topology};
 
 const BASIC_CONFIG: &str = concat!(
     env!("CARGO_MANIFEST_DIR"),
@@ -138,4 +139,30 @@ async fn an_explicit_secret_is_used_and_nothing_is_stored() {
         Some(0.0),
         "{metrics}"
     );
+}
+
+#[tokio::test]
+async fn without_redis_at_start_up_a_process_waits_for_it_then_obtains_the_key() {
+    let mut topo = Topology::builder()
+        .oncall_enabled()
+        .env("VERSUS_ACK_SECRET", "")
+        .apis(0)
+        .workers(0)
+        .start()
+        .await;
+    topo.redis.kill();
+    let mut api = topo.spawn_unchecked(Role::Api, &[]);
+    let waiting = poll_until(SETTLE, async || {
+        api.log_contents()
+            .contains("cannot obtain the ack secret yet: Redis does not answer")
+    })
+    .await;
+    assert!(waiting.is_some(), "{}", api.log_contents());
+    assert!(api.try_status().is_none(), "{}", api.log_contents());
+
+    topo.redis.start_again();
+    let obtained = poll_until(SETTLE, async || api.log_contents().contains(GENERATED_LOG)).await;
+    assert!(obtained.is_some(), "{}", api.log_contents());
+    assert!(stored_secret(&topo).await.is_some());
+    assert_eq!(api.try_status(), None, "{}", api.log_contents());
 }
