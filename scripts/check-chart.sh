@@ -89,7 +89,7 @@ step "hadolint Dockerfile"
 echo "ok   Dockerfile: no findings"
 
 step "docker-compose.yml"
-compose_env=(REDIS_PASSWORD=check VERSUS_ACK_SECRET=check)
+compose_env=(REDIS_PASSWORD=check)
 if docker compose version >/dev/null 2>&1; then
   env "${compose_env[@]}" docker compose -f docker-compose.yml config --quiet
   echo "ok   docker compose config"

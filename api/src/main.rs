@@ -17,8 +17,11 @@ struct Args {
 #[actix_web::main]
 async fn main() -> anyhow::Result<()> {
     let Args { common: args } = Args::parse();
-    let settings = args.settings_or_exit("versus-api");
+    let mut settings = args.settings_or_exit("versus-api");
     versus_shared::infra::schema::enforce_at_startup(&settings.redis)
+        .await
+        .context("versus-api could not start")?;
+    versus_shared::infra::ack_secret::settle_at_startup(&mut settings)
         .await
         .context("versus-api could not start")?;
     let app = Application::build(settings).context("versus-api could not start")?;

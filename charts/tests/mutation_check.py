@@ -75,6 +75,7 @@ MUTATIONS = [
     # Deployments
     Mutation("worker-readiness-on-healthz", T + "worker-deployment.yaml", "path: /readyz", "path: /healthz"),
     Mutation("api-no-liveness", T + "api-deployment.yaml", "          livenessProbe:\n", "          startupProbe:\n"),
+    Mutation("worker-service-links", T + "worker-deployment.yaml", "enableServiceLinks: false", "enableServiceLinks: true"),
     Mutation("writable-root-fs", "charts/versus/values.yaml", "readOnlyRootFilesystem: true", "readOnlyRootFilesystem: false"),
     Mutation("run-as-root", "charts/versus/values.yaml", "  runAsUser: 10001", "  runAsUser: 0"),
     Mutation("caps-kept", "charts/versus/values.yaml", 'drop: ["ALL"]', 'drop: ["NET_RAW"]'),

@@ -294,6 +294,14 @@ def test_workloads_run_non_root_with_read_only_root(value_set: tuple[str, dict[s
             assert c.get("resources", {}).get("requests"), f"{who}: no resource requests"
 
 
+def test_pods_get_no_service_link_variables(value_set: tuple[str, dict[str, Any], Rendered]) -> None:
+    # A Service named redis would otherwise give every pod REDIS_PORT=tcp://..., a variable Versus Incident's
+    # configs reference as the port.
+    name, _, r = value_set
+    for w in r.of_kind("Deployment") + r.of_kind("StatefulSet"):
+        assert pod_spec(w).get("enableServiceLinks") is False, f"{name}: {w['metadata']['name']} gets service links"
+
+
 def test_worker_termination_grace_exceeds_shutdown_grace(value_set: tuple[str, dict[str, Any], Rendered]) -> None:
     name, _, r = value_set
     grace = r.versus_config()["worker"]["shutdown_grace_seconds"]

@@ -96,6 +96,8 @@ pub struct Topology {
     workers: Vec<Node>,
     env: Vec<(String, String)>,
     config: PathBuf,
+    /// Ports go to the processes as `VERSUS__` overrides too, for configs that reference no variable for them.
+    ports_as_overrides: bool,
     public_port: u16,
     http: reqwest::Client,
     /// The private redis-server; kill and restart it to simulate outages.
@@ -159,6 +161,10 @@ impl Topology {
         };
         env.push(("VERSUS_PORT".into(), api_port.to_string()));
         env.push(("VERSUS_WORKER_PORT".into(), worker_port.to_string()));
+        if self.ports_as_overrides {
+            env.push(("VERSUS__PORT".into(), api_port.to_string()));
+            env.push(("VERSUS__WORKER__PORT".into(), worker_port.to_string()));
+        }
         env
     }
 

@@ -30,7 +30,7 @@ async fn main() {
         common: args,
         command,
     } = Args::parse();
-    let settings = args.settings_or_exit("versus-worker");
+    let mut settings = args.settings_or_exit("versus-worker");
     if let Some(Command::DeadLetters(command)) = command {
         if let Err(error) = versus_worker::dead_letters::run(&settings, command).await {
             eprintln!("versus-worker: {error:#}");
@@ -40,6 +40,9 @@ async fn main() {
     }
     let result = async {
         versus_shared::infra::schema::enforce_at_startup(&settings.redis)
+            .await
+            .context("versus-worker could not start")?;
+        versus_shared::infra::ack_secret::settle_at_startup(&mut settings)
             .await
             .context("versus-worker could not start")?;
         let app = WorkerApp::build(settings, &args.config)

@@ -41,9 +41,14 @@ pub fn check(settings: &Settings, config_path: &Path) -> CheckReport {
     report
         .passed
         .push(format!("{}: configuration is valid", config_path.display()));
-    report.warnings = (settings.unread_keys.unsupported.iter())
-        .map(ToString::to_string)
-        .collect();
+    report.warnings = settings.ignored_versus_incident_settings();
+    report.warnings.extend(open_channel_choice(settings));
+    if settings.oncall.is_ready() && settings.oncall.ack_secret.is_none() {
+        report.passed.push(format!(
+            "oncall.ack_secret is not set: ack links are signed with a key generated once and kept in Redis at {}",
+            crate::infra::ack_secret::ack_secret_key(&settings.redis.stored_prefix())
+        ));
+    }
     let template_path = &settings.alert.slack.template_path;
     let Some(path) = resolve_template_path(template_path, config_path) else {
         if settings.alert.slack.enable {
@@ -105,6 +110,14 @@ pub fn check(settings: &Settings, config_path: &Path) -> CheckReport {
     report
 }
 
+/// Anyone who reaches the API may then post to any channel the bot is in, with `?slack_channel_id=`.
+fn open_channel_choice(settings: &Settings) -> Option<String> {
+    let slack = &settings.alert.slack;
+    (slack.enable && slack.allowed_channel_ids.is_empty() && settings.ingest_auth.is_none()).then(|| {
+        "alert.slack.allowed_channel_ids is empty and ingest_auth is not set: anyone who reaches POST /api/incidents may post to any channel the Slack bot is in with ?slack_channel_id=; list the channels requests may name, or set ingest_auth".to_string()
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -125,6 +138,47 @@ mod tests {
             report.problems
         );
         std::fs::remove_dir_all(dir).unwrap();
+    }
+
+    #[test]
+    fn an_open_channel_choice_is_warned_about_unless_limited_or_authenticated() {
+        let config = Path::new(env!("CARGO_MANIFEST_DIR")).join("../config/config.yaml");
+        let mut settings = Settings::default();
+        settings.alert.slack.enable = true;
+        let open = check(&settings, &config);
+        assert!(
+            open.warnings
+                .iter()
+                .any(|w| w.starts_with("alert.slack.allowed_channel_ids is empty")),
+            "{:?}",
+            open.warnings
+        );
+        settings.alert.slack.allowed_channel_ids = vec!["C0ALLOWED".into()];
+        assert!(check(&settings, &config).warnings.is_empty());
+        settings.alert.slack.allowed_channel_ids.clear();
+        settings.ingest_auth = Some(crate::infra::config::IngestAuthSettings::default());
+        assert!(check(&settings, &config).warnings.is_empty());
+    }
+
+    #[test]
+    fn a_generated_ack_secret_is_announced_with_its_key() {
+        let config = Path::new(env!("CARGO_MANIFEST_DIR")).join("../config/config.yaml");
+        let mut settings = Settings::default();
+        settings.oncall.enable = true;
+        let report = check(&settings, &config);
+        assert!(
+            report
+                .passed
+                .iter()
+                .any(|l| l.contains("kept in Redis at versus:ack_secret")),
+            "{:?}",
+            report.passed
+        );
+        settings.oncall.ack_secret = Some(crate::infra::secret::Secret::new("explicit-0123456789"));
+        assert!(!check(&settings, &config)
+            .passed
+            .iter()
+            .any(|l| l.contains("ack_secret")));
     }
 
     #[test]

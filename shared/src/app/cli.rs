@@ -32,8 +32,8 @@ impl CommonArgs {
             report.print();
             std::process::exit(if report.is_ok() { 0 } else { 1 });
         }
-        for key in &settings.unread_keys.unsupported {
-            tracing::warn!(config = %self.config.display(), "{key}");
+        for ignored in settings.ignored_versus_incident_settings() {
+            tracing::warn!(config = %self.config.display(), "{ignored}");
         }
         settings
     }

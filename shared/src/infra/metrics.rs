@@ -151,7 +151,11 @@ pub fn describe_api() {
     counter!("versus_incident_deduplicated_total").increment(0);
     counter!("versus_slack_callbacks_rejected_total").increment(0);
     metrics::gauge!("versus_ingest_body_bytes_in_flight").set(0.0);
-    register_unreplicated(&[ReplicatedWrite::Ingest, ReplicatedWrite::Ack]);
+    register_unreplicated(&[
+        ReplicatedWrite::Ingest,
+        ReplicatedWrite::Ack,
+        ReplicatedWrite::AckSecret,
+    ]);
     // Registered, so they are scraped (all buckets 0) before the first sample.
     let _ = histogram!("versus_ingest_request_duration_seconds");
     let _ = histogram!("versus_time_to_acknowledge_seconds");
@@ -247,7 +251,7 @@ pub fn describe_worker(slack_enabled: bool) {
     counter!("versus_slack_rate_limit_wait_seconds_total").increment(0);
     counter!("versus_slack_retry_after_clamped_total").increment(0);
     counter!("versus_template_errors_total").increment(0);
-    register_unreplicated(&[ReplicatedWrite::EscalateClaim]);
+    register_unreplicated(&[ReplicatedWrite::EscalateClaim, ReplicatedWrite::AckSecret]);
     let _ = histogram!("versus_escalation_lateness_seconds");
     let _ = histogram!("versus_notify_latency_seconds");
 }
@@ -263,9 +267,14 @@ fn register_unreplicated(writes: &[ReplicatedWrite]) {
 fn describe_common() {
     describe_counter!(
         "versus_redis_unreplicated_writes_total",
-        "State changes that reached fewer replicas than redis.min_replicas_acked, by operation (ingest, ack, escalate); \
+        "State changes that reached fewer replicas than redis.min_replicas_acked, by operation (ingest, ack, escalate, ack_secret); \
          answered 201 unless redis.replication_strict"
     );
+    describe_counter!(
+        crate::infra::ack_secret::REGENERATED_METRIC,
+        "Ack secrets this process generated while incidents already existed: the key that signed their ack links was lost from Redis, so those links no longer work"
+    );
+    counter!(crate::infra::ack_secret::REGENERATED_METRIC).increment(0);
     describe_gauge!(
         "versus_redis_up",
         "1 when this process reaches Redis, 0 when it does not"

@@ -1,6 +1,7 @@
 //! What the domain runs on: configuration, Redis connections and health, replicated writes, the job queue,
 //! logs and metrics.
 
+pub mod ack_secret;
 pub mod backoff;
 pub mod config;
 pub mod health;

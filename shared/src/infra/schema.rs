@@ -6,7 +6,8 @@
 //! records the newer release cannot read. Releases from before the key ignore it.
 
 use crate::infra::config::RedisSettings;
-use crate::infra::redis_conn::RedisConnection;
+use crate::infra::redis_conn::{failover, RedisConnection};
+use crate::infra::telemetry::with_cause;
 use redis::aio::ConnectionLike;
 use std::time::Duration;
 use thiserror::Error;
@@ -58,12 +59,7 @@ impl SchemaError {
     pub fn is_unanswered(&self) -> bool {
         match self {
             SchemaError::Timeout { .. } => true,
-            SchemaError::Redis { source, .. } => {
-                source.is_io_error()
-                    || source.is_timeout()
-                    || source.is_connection_dropped()
-                    || source.is_connection_refusal()
-            }
+            SchemaError::Redis { source, .. } => failover::unanswered(source),
             _ => false,
         }
     }
@@ -133,7 +129,7 @@ pub async fn enforce_at_startup(settings: &RedisSettings) -> Result<(), SchemaEr
             Ok(())
         }
         Err(error) if error.is_unanswered() => {
-            tracing::warn!(error = %error_chain(&error), "cannot check the stored format yet; checking again until Redis answers");
+            tracing::warn!(error = %with_cause(&error), "cannot check the stored format yet; checking again until Redis answers");
             tokio::spawn(enforce_once_answered(conn, prefix));
             Ok(())
         }
@@ -147,10 +143,10 @@ async fn enforce_once_answered(mut conn: RedisConnection, prefix: String) {
         match claim(&mut conn, &prefix).await {
             Ok(stored) => return log_accepted(stored),
             Err(error) if error.is_unanswered() && attempt % UNCHECKED_WARNING_EVERY == 0 => {
-                tracing::warn!(error = %error_chain(&error), "the stored format is still unchecked: Redis does not answer")
+                tracing::warn!(error = %with_cause(&error), "the stored format is still unchecked: Redis does not answer")
             }
             Err(error) if error.is_unanswered() => {
-                tracing::debug!(error = %error_chain(&error), "stored format still unchecked")
+                tracing::debug!(error = %with_cause(&error), "stored format still unchecked")
             }
             Err(error) => {
                 tracing::error!(error = %error, "refusing to go on: the stored format is not one this release knows");
@@ -166,13 +162,6 @@ fn log_accepted(stored: u32) {
         release_format = SCHEMA_VERSION,
         "stored format checked"
     );
-}
-
-fn error_chain(error: &SchemaError) -> String {
-    match std::error::Error::source(error) {
-        Some(cause) => format!("{error}: {cause}"),
-        None => error.to_string(),
-    }
 }
 
 #[cfg(test)]

@@ -15,7 +15,7 @@ use crate::infra::secret::Secret;
 use serde_json::{Map, Value};
 use std::fmt;
 use std::io::{self, Write};
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock, PoisonError, RwLock};
 use tracing::field::{Field, Visit};
 use tracing::{Event, Subscriber};
 use tracing_subscriber::fmt::format::{JsonFields, Writer};
@@ -39,13 +39,27 @@ pub fn init(settings: &Settings) {
     );
 }
 
+/// The redactor of the installed subscriber, so that secrets known only after start-up join it.
+static LOG_REDACTOR: OnceLock<Arc<RwLock<Redactor>>> = OnceLock::new();
+
+/// Keeps `secret` out of the log from now on, like the configured ones (for a secret obtained after
+/// [`init`], such as the generated ack secret).
+pub fn redact_in_logs(secret: &Secret) {
+    if let Some(redactor) = LOG_REDACTOR.get() {
+        redactor
+            .write()
+            .unwrap_or_else(PoisonError::into_inner)
+            .add(secret);
+    }
+}
+
 /// [`init`] with an explicit format, redactor and filter for when `RUST_LOG` is unset.
 pub fn init_with(format: LogFormat, redactor: Redactor, default_filter: &str) {
     let filter =
         EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new(default_filter));
-    let writer = RedactingStdout {
-        redactor: Arc::new(redactor),
-    };
+    let redactor = Arc::new(RwLock::new(redactor));
+    let _ = LOG_REDACTOR.set(redactor.clone());
+    let writer = RedactingStdout { redactor };
     let builder = tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_target(false)
@@ -89,29 +103,33 @@ impl Redactor {
 
     /// Secrets shorter than 4 characters are not redacted: they would blank out ordinary words.
     pub fn new(secrets: impl IntoIterator<Item = Secret>) -> Self {
-        let mut patterns: Vec<String> = Vec::new();
+        let mut redactor = Self::default();
         for secret in secrets {
-            let raw = secret.expose();
-            if raw.chars().count() < 4 {
-                continue;
-            }
-            let json = serde_json::to_string(raw).unwrap_or_default();
-            let debug = format!("{raw:?}");
-            for form in [
-                raw.to_string(),
-                json.trim_matches('"').to_string(),
-                debug.trim_matches('"').to_string(),
-                crate::infra::redis_conn::percent_encode(raw),
-            ] {
-                if !patterns.contains(&form) {
-                    patterns.push(form);
-                }
+            redactor.add(&secret);
+        }
+        redactor
+    }
+
+    /// Redacts `secret` too (unless it is shorter than 4 characters).
+    pub fn add(&mut self, secret: &Secret) {
+        let raw = secret.expose();
+        if raw.chars().count() < 4 {
+            return;
+        }
+        let json = serde_json::to_string(raw).unwrap_or_default();
+        let debug = format!("{raw:?}");
+        for form in [
+            raw.to_string(),
+            json.trim_matches('"').to_string(),
+            debug.trim_matches('"').to_string(),
+            crate::infra::redis_conn::percent_encode(raw),
+        ] {
+            if !self.patterns.iter().any(|p| p.expose() == form) {
+                self.patterns.push(Secret::new(form));
             }
         }
-        patterns.sort_by_key(|p| std::cmp::Reverse(p.len()));
-        Self {
-            patterns: patterns.into_iter().map(Secret::new).collect(),
-        }
+        self.patterns
+            .sort_by_key(|p| std::cmp::Reverse(p.expose().len()));
     }
 
     pub fn is_empty(&self) -> bool {
@@ -132,7 +150,7 @@ impl Redactor {
 /// Stdout through a [`Redactor`]. tracing-subscriber writes each formatted event with one `write_all`,
 /// so a whole line is redacted at once.
 struct RedactingStdout {
-    redactor: Arc<Redactor>,
+    redactor: Arc<RwLock<Redactor>>,
 }
 
 impl<'a> MakeWriter<'a> for RedactingStdout {
@@ -146,17 +164,18 @@ impl<'a> MakeWriter<'a> for RedactingStdout {
 }
 
 struct RedactingLine {
-    redactor: Arc<Redactor>,
+    redactor: Arc<RwLock<Redactor>>,
 }
 
 impl Write for RedactingLine {
     fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        let redactor = self.redactor.read().unwrap_or_else(PoisonError::into_inner);
         let mut out = io::stdout().lock();
-        if self.redactor.is_empty() {
+        if redactor.is_empty() {
             out.write_all(buf)?;
         } else {
             let line = String::from_utf8_lossy(buf);
-            out.write_all(self.redactor.redact(&line).as_bytes())?;
+            out.write_all(redactor.redact(&line).as_bytes())?;
         }
         Ok(buf.len())
     }
@@ -278,6 +297,14 @@ impl Visit for FieldVisitor {
     }
 }
 
+/// `error: its cause`, for a log line about an error that wraps another.
+pub fn with_cause(error: &dyn std::error::Error) -> String {
+    match error.source() {
+        Some(cause) => format!("{error}: {cause}"),
+        None => error.to_string(),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -291,6 +318,16 @@ mod tests {
         assert_eq!(
             redactor.redact(text),
             "raw [redacted] json [redacted] url [redacted] short abc"
+        );
+    }
+
+    #[test]
+    fn a_secret_added_later_is_redacted_in_every_form_too() {
+        let mut redactor = Redactor::new([Secret::new("first-secret")]);
+        redactor.add(&Secret::new("late/secret"));
+        assert_eq!(
+            redactor.redact("first-secret late/secret late%2Fsecret"),
+            "[redacted] [redacted] [redacted]"
         );
     }
 

@@ -20,6 +20,7 @@ pub struct TopologyBuilder {
     env: Vec<(String, String)>,
     redis: RedisOptions,
     config: PathBuf,
+    documentation_env: bool,
 }
 
 impl Default for TopologyBuilder {
@@ -30,6 +31,7 @@ impl Default for TopologyBuilder {
             env: Vec::new(),
             redis: RedisOptions::default(),
             config: PathBuf::from(CONFIG_PATH),
+            documentation_env: false,
         }
     }
 }
@@ -81,6 +83,16 @@ impl TopologyBuilder {
         self
     }
 
+    /// Only the variables the product documentation's docker-compose file sets (`SLACK_TOKEN`,
+    /// `SLACK_CHANNEL_ID`, `AWS_INCIDENT_MANAGER_RESPONSE_PLAN_ARN`, `REDIS_HOST`, `REDIS_PORT`,
+    /// `REDIS_PASSWORD`), for the documentation's configs (with [`config`](Self::config)). What a test
+    /// cannot do without (listening address and ports, the fakes' URLs, plain logs) is given as `VERSUS__`
+    /// overrides and the AWS SDK's own variables, since those configs reference no variable for it.
+    pub fn documentation_environment(mut self) -> Self {
+        self.documentation_env = true;
+        self
+    }
+
     /// Starts Redis, the fakes and the processes, and waits until every process is healthy.
     ///
     /// Panics (with the logs of the processes) if one exits or is not healthy within 30 s.
@@ -92,34 +104,10 @@ impl TopologyBuilder {
         let worker_ports: Vec<u16> = (0..self.workers).map(|_| free_port()).collect();
         let public_port = api_ports.first().copied().unwrap_or_else(free_port);
 
-        let mut env: Vec<(String, String)> = [
-            ("VERSUS_HOST", "127.0.0.1".to_string()),
-            (
-                "VERSUS_PUBLIC_HOST",
-                format!("http://127.0.0.1:{public_port}"),
-            ),
-            ("VERSUS_LOG_FORMAT", "text".into()),
-            ("NO_COLOR", "1".into()),
-            ("RUST_LOG", "info".into()),
-            ("SLACK_ENABLE", "true".into()),
-            ("SLACK_TOKEN", DEFAULT_SLACK_TOKEN.into()),
-            ("SLACK_CHANNEL_ID", TEST_SLACK_CHANNEL.into()),
-            ("SLACK_API_URL", slack.url()),
-            ("SLACK_SIGNING_SECRET", String::new()),
-            ("ONCALL_ENABLE", "false".into()),
-            ("ONCALL_INITIALIZED_ONLY", "false".into()),
-            ("VERSUS_ACK_SECRET", TEST_ACK_SECRET.into()),
-            (
-                "AWS_INCIDENT_MANAGER_RESPONSE_PLAN_ARN",
-                TEST_RESPONSE_PLAN_ARN.into(),
-            ),
-            ("REDIS_HOST", "127.0.0.1".into()),
-            ("REDIS_PORT", redis.port().to_string()),
-            ("REDIS_PASSWORD", redis_password(&redis)),
-        ]
-        .into_iter()
-        .map(|(k, v)| (k.to_string(), v))
-        .collect();
+        let mut env = match self.documentation_env {
+            true => documentation_env(&redis, &slack),
+            false => harness_env(&redis, &slack, public_port),
+        };
         env.extend(aws_test_env(&ssm.url()));
         env.extend(self.env);
 
@@ -138,6 +126,7 @@ impl TopologyBuilder {
             workers: worker_ports.iter().map(|p| node(*p)).collect(),
             env,
             config: self.config,
+            ports_as_overrides: self.documentation_env,
             public_port,
             http,
             redis,
@@ -157,6 +146,60 @@ impl TopologyBuilder {
         }
         topology
     }
+}
+
+/// The shipped config's variables, set as the module documentation says.
+fn harness_env(redis: &RedisServer, slack: &FakeSlack, public_port: u16) -> Vec<(String, String)> {
+    [
+        ("VERSUS_HOST", "127.0.0.1".to_string()),
+        (
+            "VERSUS_PUBLIC_HOST",
+            format!("http://127.0.0.1:{public_port}"),
+        ),
+        ("VERSUS_LOG_FORMAT", "text".into()),
+        ("NO_COLOR", "1".into()),
+        ("RUST_LOG", "info".into()),
+        ("SLACK_ENABLE", "true".into()),
+        ("SLACK_TOKEN", DEFAULT_SLACK_TOKEN.into()),
+        ("SLACK_CHANNEL_ID", TEST_SLACK_CHANNEL.into()),
+        ("SLACK_API_URL", slack.url()),
+        ("SLACK_SIGNING_SECRET", String::new()),
+        ("ONCALL_ENABLE", "false".into()),
+        ("ONCALL_INITIALIZED_ONLY", "false".into()),
+        ("VERSUS_ACK_SECRET", TEST_ACK_SECRET.into()),
+        (
+            "AWS_INCIDENT_MANAGER_RESPONSE_PLAN_ARN",
+            TEST_RESPONSE_PLAN_ARN.into(),
+        ),
+        ("REDIS_HOST", "127.0.0.1".into()),
+        ("REDIS_PORT", redis.port().to_string()),
+        ("REDIS_PASSWORD", redis_password(redis)),
+    ]
+    .into_iter()
+    .map(|(k, v)| (k.to_string(), v))
+    .collect()
+}
+
+/// The product documentation's docker-compose variables, plus what a test needs as overrides.
+fn documentation_env(redis: &RedisServer, slack: &FakeSlack) -> Vec<(String, String)> {
+    [
+        ("SLACK_TOKEN", DEFAULT_SLACK_TOKEN.to_string()),
+        ("SLACK_CHANNEL_ID", TEST_SLACK_CHANNEL.into()),
+        (
+            "AWS_INCIDENT_MANAGER_RESPONSE_PLAN_ARN",
+            TEST_RESPONSE_PLAN_ARN.into(),
+        ),
+        ("REDIS_HOST", "127.0.0.1".into()),
+        ("REDIS_PORT", redis.port().to_string()),
+        ("REDIS_PASSWORD", redis_password(redis)),
+        ("VERSUS__HOST", "127.0.0.1".into()),
+        ("VERSUS__ALERT__SLACK__API_URL", slack.url()),
+        ("VERSUS_LOG_FORMAT", "text".into()),
+        ("NO_COLOR", "1".into()),
+    ]
+    .into_iter()
+    .map(|(k, v)| (k.to_string(), v))
+    .collect()
 }
 
 fn redis_password(redis: &RedisServer) -> String {

@@ -6,6 +6,7 @@
 mod ack;
 mod ack_headers;
 mod failures;
+mod generated_ack_secret;
 mod lateness;
 mod race;
 
@@ -395,7 +396,8 @@ async fn a_resolved_payload_never_starts_an_escalation() {
 }
 
 #[tokio::test]
-async fn oncall_without_a_response_plan_or_ack_secret_or_redis_host_is_a_start_up_error() {
+async fn oncall_without_a_response_plan_or_with_a_short_ack_secret_or_without_redis_host_is_a_start_up_error(
+) {
     let topo = Topology::builder().apis(0).workers(0).start().await;
     let cases: &[(&[(&str, &str)], &str)] = &[
         (
@@ -411,10 +413,6 @@ async fn oncall_without_a_response_plan_or_ack_secret_or_redis_host_is_a_start_u
                 ("AWS_INCIDENT_MANAGER_RESPONSE_PLAN_ARN", ""),
             ],
             "oncall.aws_incident_manager.response_plan_arn",
-        ),
-        (
-            &[("ONCALL_ENABLE", "true"), ("VERSUS_ACK_SECRET", "")],
-            "oncall.ack_secret",
         ),
         (
             &[

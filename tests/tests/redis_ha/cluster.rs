@@ -1,5 +1,5 @@
 //! Cluster: the primary that serves Versus's hash slot is SIGKILLed mid-stream; its replica takes over
-//! and every process follows it without a restart.
+//! and every process follows it without a restart. The generated ack secret is in the slot and survives.
 
 use versus_shared::infra::config::RedisSettings;
 use versus_shared::infra::redis_conn::RedisConnection;
@@ -20,10 +20,12 @@ async fn a_cluster_failover_loses_no_accepted_alert_and_pages_each_once() {
     let _serial = SERIAL.lock().await;
     let mut set = ClusterSet::start().await;
     let (first_port, other_seeds) = set.seeds();
+    // No ack secret configured: the generated one is stored under the tagged prefix and must survive too.
     let topo = installation()
         .env("REDIS_CLUSTER", "true")
         .env("REDIS_PORT", first_port.to_string())
         .env("VERSUS__REDIS__CLUSTER_NODES", other_seeds)
+        .env("VERSUS_ACK_SECRET", "")
         .start()
         .await;
     let stream = start_stream(&topo, "cluster");
@@ -73,6 +75,8 @@ async fn a_cluster_failover_loses_no_accepted_alert_and_pages_each_once() {
         );
         if i == successor {
             keys_seen = keys.len();
+            let secret = format!("{TAGGED_PREFIX}ack_secret");
+            assert!(keys.contains(&secret), "no {secret} after the failover");
         } else {
             assert!(keys.is_empty(), "node {i} holds Versus keys: {keys:?}");
         }

@@ -1,7 +1,7 @@
 //! Sentinel: the primary is SIGKILLed mid-stream; the Sentinels promote the replica and every process
-//! follows it without a restart.
+//! follows it without a restart. The generated ack secret survives on the promoted replica.
 
-use versus_tests::redis_ha::node_state::SENTINEL_PASSWORD;
+use versus_tests::redis_ha::node_state::{query_sync, DATA_PASSWORD, SENTINEL_PASSWORD};
 use versus_tests::redis_ha::sentinel_set::{SentinelSet, MASTER_NAME};
 
 use super::drill::{assert_followed, finish, installation, start_stream, KILL_AFTER, SERIAL};
@@ -14,8 +14,18 @@ async fn a_sentinel_failover_loses_no_accepted_alert_and_pages_each_once() {
         .env("VERSUS__REDIS__SENTINEL__MASTER_NAME", MASTER_NAME)
         .env("VERSUS__REDIS__SENTINEL__NODES", set.sentinel_nodes())
         .env("REDIS_SENTINEL_PASSWORD", SENTINEL_PASSWORD)
+        .env("VERSUS_ACK_SECRET", "")
         .start()
         .await;
+    let secret = |port: u16| {
+        query_sync::<Option<String>>(
+            port,
+            DATA_PASSWORD,
+            redis::cmd("GET").arg("versus:ack_secret"),
+        )
+        .expect("GET versus:ack_secret")
+    };
+    let generated = secret(set.primary.port()).expect("a generated ack secret");
     let stream = start_stream(&topo, "sentinel");
     tokio::time::sleep(KILL_AFTER).await;
     let old_port = set.primary.port();
@@ -28,4 +38,9 @@ async fn a_sentinel_failover_loses_no_accepted_alert_and_pages_each_once() {
     let summary = finish("sentinel", stream, &topo, old_port).await;
     assert!(summary.accepted >= super::drill::ALERTS);
     assert_followed(&topo, &format!("primary=127.0.0.1:{new_port}"));
+    assert_eq!(
+        secret(new_port),
+        Some(generated),
+        "the promoted replica's ack secret"
+    );
 }

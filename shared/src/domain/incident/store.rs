@@ -11,7 +11,9 @@ use super::state::AckChannel;
 use crate::domain::query_parameters::UnknownParameters;
 use crate::infra::config::RedisSettings;
 use crate::infra::redis_conn::RedisConnection;
-use crate::infra::replication::{ReplicatedWrite, ReplicatedWriter, ReplicationError, Shortfall};
+use crate::infra::replication::{
+    run_one, ReplicatedWrite, ReplicatedWriter, ReplicationError, Shortfall,
+};
 use redis::{AsyncCommands, FromRedisValue, ScriptInvocation};
 use std::collections::HashMap;
 use std::time::Duration;
@@ -172,23 +174,12 @@ impl IncidentStore {
     }
 
     /// Runs one state change, waiting for replicas when the store replicates.
-    async fn change<T: FromRedisValue>(
+    async fn change<T: FromRedisValue + Send>(
         &self,
         write: ReplicatedWrite,
         script: ScriptInvocation<'_>,
     ) -> Result<T, StoreError> {
-        match &self.replication {
-            Some(writer) => {
-                let mut replies = writer.run(write, std::slice::from_ref(&script)).await?;
-                replies.pop().ok_or_else(|| {
-                    StoreError::Reply(UnexpectedReply {
-                        script: write.label(),
-                        answer: "nothing".into(),
-                    })
-                })
-            }
-            None => Ok(script.invoke_async(&mut self.conn.clone()).await?),
-        }
+        Ok(run_one(self.replication.as_ref(), &self.conn, write, script).await?)
     }
 
     /// Stores one incident with its jobs, atomically.

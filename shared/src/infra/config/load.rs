@@ -1,9 +1,11 @@
-//! Reading `config.yaml`: environment substitution, `VERSUS__SECTION__KEY` overrides, defaults, validation.
+//! Reading `config.yaml`: environment substitution, Versus Incident's environment switches,
+//! `VERSUS__SECTION__KEY` overrides, defaults, validation, in that order of rising precedence.
 
 use super::envsubst::{substitute, SubstitutionError};
 use super::settings::Settings;
 use super::unread_keys::{deserialize_noting_unread, UnreadKeys};
 use super::validate::{validate, Problem};
+use super::versus_switches;
 use crate::infra::secret::Secret;
 use config::Source;
 use std::collections::HashMap;
@@ -81,6 +83,7 @@ pub fn parse_with_env(
         key,
         source,
     })?;
+    let switches = versus_switches::apply(&mut table, env);
     let overrides: HashMap<String, String> = env
         .iter()
         .filter(|(k, _)| k.starts_with("VERSUS__"))
@@ -105,6 +108,7 @@ pub fn parse_with_env(
     if ingest_auth_left_empty && settings.ingest_auth.is_none() {
         settings.ingest_auth = Some(Default::default());
     }
+    settings.env_switches = switches;
     if settings.oncall.ack_secret.is_none() {
         settings.oncall.ack_secret = env
             .get("VERSUS_ACK_SECRET")
@@ -115,13 +119,6 @@ pub fn parse_with_env(
         if format.eq_ignore_ascii_case("json") {
             settings.log_format = super::LogFormat::Json;
         }
-    }
-    // Versus Incident's switch for Redis Cluster, honoured the same way.
-    if env
-        .get("REDIS_CLUSTER")
-        .is_some_and(|v| v.trim().eq_ignore_ascii_case("true"))
-    {
-        settings.redis.cluster = true;
     }
     Ok(settings)
 }

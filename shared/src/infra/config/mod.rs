@@ -11,6 +11,7 @@ mod settings;
 mod unread_keys;
 mod validate;
 mod validate_redis;
+mod versus_switches;
 
 pub use envsubst::{substitute, SubstitutionError};
 pub use ingest_auth::{BasicAuthSettings, IngestAuthSettings};
@@ -19,8 +20,11 @@ pub use redis_settings::{has_hash_tag, parse_node, RedisMode, RedisSettings, Sen
 pub use settings::*;
 pub use unread_keys::{UnknownKey, UnreadKeys, UnsupportedKey, VERSUS_INCIDENT_ONLY};
 pub use validate::{resolve_template_path, validate, Problem};
+pub use versus_switches::{IgnoredSwitch, SwitchNotes, IGNORED_SWITCHES};
 
 #[cfg(test)]
 mod redis_tests;
 #[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod versus_switches_tests;

@@ -5,10 +5,10 @@ use std::collections::HashMap;
 use std::path::PathBuf;
 
 /// Writes `body` as a config file in a directory of its own, removed when dropped.
-struct ConfigFile(PathBuf);
+pub(super) struct ConfigFile(PathBuf);
 
 impl ConfigFile {
-    fn new(body: &str) -> Self {
+    pub(super) fn new(body: &str) -> Self {
         let dir =
             std::env::temp_dir().join(format!("versus-redis-config-{}", uuid::Uuid::now_v7()));
         std::fs::create_dir_all(&dir).unwrap();
@@ -16,17 +16,26 @@ impl ConfigFile {
         Self(dir)
     }
 
-    fn load(&self, env: &[(&str, &str)]) -> Result<Settings, ConfigError> {
-        let env: HashMap<String, String> = env
-            .iter()
-            .map(|(k, v)| (k.to_string(), v.to_string()))
-            .collect();
-        load_with_env(&self.0.join("config.yaml"), &env)
+    pub(super) fn load(&self, env: &[(&str, &str)]) -> Result<Settings, ConfigError> {
+        load_with_env(&self.0.join("config.yaml"), &env_of(env))
     }
 
-    fn problems(&self) -> String {
+    /// Substituted and parsed, not validated.
+    pub(super) fn parse(&self, env: &[(&str, &str)]) -> Settings {
+        let path = self.0.join("config.yaml");
+        let raw = std::fs::read_to_string(&path).unwrap();
+        parse_with_env(&path, &raw, &env_of(env)).unwrap()
+    }
+
+    pub(super) fn problems(&self) -> String {
         self.load(&[]).unwrap_err().to_string()
     }
+}
+
+fn env_of(env: &[(&str, &str)]) -> HashMap<String, String> {
+    env.iter()
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect()
 }
 
 impl Drop for ConfigFile {

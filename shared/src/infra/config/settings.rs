@@ -3,6 +3,7 @@
 use super::ingest_auth::IngestAuthSettings;
 use super::redis_settings::RedisSettings;
 use super::unread_keys::UnreadKeys;
+use super::versus_switches::SwitchNotes;
 use crate::infra::backoff::Backoff;
 use crate::infra::secret::{optional_secret, Secret};
 use serde::Deserialize;
@@ -29,6 +30,9 @@ pub struct Settings {
     /// Keys of the file (or of `VERSUS__` overrides) that no setting above reads; not a key itself.
     #[serde(skip)]
     pub unread_keys: UnreadKeys,
+    /// What Versus Incident's environment switches did besides setting keys; not a key itself.
+    #[serde(skip)]
+    pub env_switches: SwitchNotes,
 }
 
 impl Default for Settings {
@@ -46,7 +50,18 @@ impl Default for Settings {
             queue: QueueSettings::default(),
             ingest_auth: None,
             unread_keys: UnreadKeys::default(),
+            env_switches: SwitchNotes::default(),
         }
+    }
+}
+
+impl Settings {
+    /// Versus Incident's settings and environment switches for features this release lacks: each loads,
+    /// does nothing, and is worth a warning.
+    pub fn ignored_versus_incident_settings(&self) -> Vec<String> {
+        (self.unread_keys.unsupported.iter().map(ToString::to_string))
+            .chain(self.env_switches.ignored.iter().map(ToString::to_string))
+            .collect()
     }
 }
 

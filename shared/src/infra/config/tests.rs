@@ -169,7 +169,7 @@ fn bad_port_is_reported_with_its_key() {
 }
 
 #[test]
-fn oncall_without_plan_secret_or_public_host_is_a_startup_error() {
+fn oncall_without_plan_or_public_host_or_with_a_short_secret_is_a_startup_error() {
     let (_dir, path) = write_config("oncall:\n  enable: true\n");
     let text = load_with_env(&path, &HashMap::new())
         .unwrap_err()
@@ -178,8 +178,17 @@ fn oncall_without_plan_secret_or_public_host_is_a_startup_error() {
         text.contains("oncall.aws_incident_manager.response_plan_arn: is required"),
         "{text}"
     );
-    assert!(text.contains("oncall.ack_secret: is required"), "{text}");
     assert!(text.contains("public_host: is required"), "{text}");
+    assert!(
+        !text.contains("oncall.ack_secret"),
+        "without a secret one is generated: {text}"
+    );
+    let short = [("VERSUS_ACK_SECRET".to_string(), "too-short".to_string())].into();
+    let text = load_with_env(&path, &short).unwrap_err().to_string();
+    assert!(
+        text.contains("oncall.ack_secret: must be at least 16 random characters"),
+        "{text}"
+    );
 }
 
 #[test]

@@ -69,6 +69,7 @@ pub fn validate(settings: &Settings, config_path: &Path) -> Vec<Problem> {
             .unknown
             .iter()
             .map(|key| key.problem())
+            .chain(settings.env_switches.problems.iter().cloned())
             .collect(),
     );
     p.check(settings.port != 0, "port", "must be between 1 and 65535");
@@ -177,10 +178,11 @@ pub fn validate(settings: &Settings, config_path: &Path) -> Vec<Problem> {
             "oncall.aws_incident_manager.default_impact",
             "must be between 1 (critical) and 5 (no impact)",
         );
+        // Absent, the installation's generated secret is used (infra::ack_secret).
         p.check(
-            oncall.ack_secret.as_ref().is_some_and(|s| s.expose().len() >= 16),
+            oncall.ack_secret.as_ref().is_none_or(|s| s.expose().len() >= 16),
             "oncall.ack_secret",
-            "is required when on-call is enabled: at least 16 random characters (set VERSUS_ACK_SECRET, e.g. from `openssl rand -hex 32`)",
+            "must be at least 16 random characters (e.g. from `openssl rand -hex 32`), or left unset so that Versus generates one and keeps it in Redis",
         );
         p.check(
             is_http_url(&settings.public_host),

@@ -33,6 +33,15 @@ pub fn verdict(error: &RedisError) -> Verdict {
     }
 }
 
+/// True when Redis could not be asked (unreachable, connection lost, too slow), as opposed to an answer
+/// it gave.
+pub fn unanswered(error: &RedisError) -> bool {
+    error.is_io_error()
+        || error.is_timeout()
+        || error.is_connection_dropped()
+        || error.is_connection_refusal()
+}
+
 /// A script stopped by a replica reports the `READONLY` error of its write inside its own error text.
 fn names_a_replica(error: &RedisError) -> bool {
     let text = error.to_string();

@@ -18,6 +18,7 @@ mod tests;
 mod warning;
 
 use crate::infra::config::RedisSettings;
+use crate::infra::redis_conn::RedisConnection;
 use pool::{DedicatedPool, Lease};
 use redis::aio::ConnectionLike;
 use redis::{FromRedisValue, RedisError, ScriptInvocation, ServerErrorKind, Value};
@@ -36,16 +37,24 @@ pub enum ReplicatedWrite {
     Ack,
     /// The escalate job's `pending -> escalated` claim.
     EscalateClaim,
+    /// The generated ack secret, stored once for every process of the installation.
+    AckSecret,
 }
 
 impl ReplicatedWrite {
-    pub const ALL: [ReplicatedWrite; 3] = [Self::Ingest, Self::Ack, Self::EscalateClaim];
+    pub const ALL: [ReplicatedWrite; 4] = [
+        Self::Ingest,
+        Self::Ack,
+        Self::EscalateClaim,
+        Self::AckSecret,
+    ];
 
     pub fn label(self) -> &'static str {
         match self {
             Self::Ingest => "ingest",
             Self::Ack => "ack",
             Self::EscalateClaim => "escalate",
+            Self::AckSecret => "ack_secret",
         }
     }
 
@@ -186,7 +195,7 @@ impl ReplicatedWriter {
 
     async fn send(
         &self,
-        conn: &mut crate::infra::redis_conn::RedisConnection,
+        conn: &mut RedisConnection,
         scripts: &[ScriptInvocation<'_>],
         waiting_for: u32,
     ) -> Result<Sent, RedisError> {
@@ -228,13 +237,38 @@ impl ReplicatedWriter {
     }
 }
 
+/// Runs one script, through `writer` (waiting for replicas) when there is one, else straight on `conn`.
+///
+/// The future is boxed as a trait object: its type, nested in every job handler's, is otherwise too deep
+/// for the compiler to prove `Send`.
+pub fn run_one<'a, T: FromRedisValue + Send + 'a>(
+    writer: Option<&'a ReplicatedWriter>,
+    conn: &'a RedisConnection,
+    write: ReplicatedWrite,
+    script: ScriptInvocation<'a>,
+) -> std::pin::Pin<Box<dyn std::future::Future<Output = Result<T, ReplicationError>> + Send + 'a>> {
+    Box::pin(async move {
+        let Some(writer) = writer else {
+            return Ok(script.invoke_async(&mut conn.clone()).await?);
+        };
+        let mut replies = writer.run(write, std::slice::from_ref(&script)).await?;
+        replies.pop().ok_or_else(|| {
+            RedisError::from(std::io::Error::other(format!(
+                "Redis answered nothing to the {} write",
+                write.label()
+            )))
+            .into()
+        })
+    })
+}
+
 enum Sent {
     Done(Vec<Value>, u32),
     ScriptsMissing,
 }
 
 async fn wait(
-    conn: &mut crate::infra::redis_conn::RedisConnection,
+    conn: &mut RedisConnection,
     replicas: u32,
     timeout: Duration,
 ) -> Result<u32, RedisError> {

@@ -32,6 +32,11 @@ const CLEARED: &[&str] = &[
     "REDIS_PORT",
     "REDIS_PASSWORD",
     "REDIS_CLUSTER",
+    "REDIS_TLS",
+    "REDIS_CA_CERT",
+    "ONCALL_PROVIDER",
+    "DEBUG_BODY",
+    "TELEGRAM_ENABLE",
 ];
 
 /// Slack on, as in production: the template must then exist and render.
@@ -88,6 +93,12 @@ fn the_shipped_configuration_passes() {
                 "{binary}: each sample, with and without an ack link:\n{stdout}"
             );
             assert!(!stderr.contains("error"), "{binary}:\n{stderr}");
+            // Slack on, no channel list and open ingest: any request may pick any channel.
+            assert_eq!(
+                stderr.contains("warning: alert.slack.allowed_channel_ids is empty"),
+                !env.is_empty(),
+                "{binary} {env:?}:\n{stderr}"
+            );
         }
     }
 }
@@ -139,10 +150,20 @@ fn an_invalid_configuration_fails_naming_the_key() {
         text.replace("wait_minutes: 3", "wait_minutes: -4")
     });
     let shipped = Path::new(CONFIG_PATH);
-    let cases: [Case; 3] = [
+    let cases: [Case; 5] = [
         (&bad_port, &[], "`port`"),
         (&bad_wait, &[], "oncall.wait_minutes"),
         (shipped, &[("VERSUS__REDIS__DB", "zero")], "redis.db"),
+        (
+            shipped,
+            &[("SLACK_ENABLE", "maybe")],
+            "SLACK_ENABLE: (environment",
+        ),
+        (
+            shipped,
+            &[("ONCALL_PROVIDER", "pagerduty")],
+            "ONCALL_PROVIDER: (environment",
+        ),
     ];
     for binary in [API_BIN, WORKER_BIN] {
         for (config, env, key) in cases {
@@ -185,7 +206,7 @@ fn versus_incident_settings_for_missing_features_pass_with_a_warning_each() {
         format!("{text}\nproxy:\n  url: http://proxy.example:8080\nstorage:\n  type: file\n")
     });
     for binary in [API_BIN, WORKER_BIN] {
-        let (code, stdout, stderr) = check(binary, &config, &[]);
+        let (code, stdout, stderr) = check(binary, &config, &[("TELEGRAM_ENABLE", "true")]);
         assert_eq!(code, 0, "{binary}:\n{stdout}\n{stderr}");
         for key in ["proxy", "storage"] {
             assert!(
@@ -193,6 +214,10 @@ fn versus_incident_settings_for_missing_features_pass_with_a_warning_each() {
                 "{binary}: no warning for {key}:\n{stderr}"
             );
         }
+        assert!(
+            stderr.contains("warning: TELEGRAM_ENABLE: a Versus Incident switch for Telegram"),
+            "{binary}:\n{stderr}"
+        );
     }
 }
 
