@@ -1,5 +1,6 @@
 //! The configuration tree, key for key as `config.yaml` spells it (see design.md; new keys are marked there).
 
+use super::heartbeats::HeartbeatSettings;
 use super::ingest_auth::IngestAuthSettings;
 use super::redis_settings::RedisSettings;
 use super::unread_keys::UnreadKeys;
@@ -26,9 +27,20 @@ pub struct Settings {
     pub queue: QueueSettings,
     /// Credentials `POST /api/incidents` requires; absent, ingest is open to whoever reaches the API.
     pub ingest_auth: Option<IngestAuthSettings>,
+    /// Dead-man's switches: each must be beaten at `POST /api/heartbeats/{name}`.
+    pub heartbeats: Vec<HeartbeatSettings>,
     /// Keys of the file (or of `VERSUS__` overrides) that no setting above reads; not a key itself.
     #[serde(skip)]
     pub unread_keys: UnreadKeys,
+}
+
+impl Settings {
+    /// The configured heartbeat of this name.
+    pub fn heartbeat(&self, name: &str) -> Option<&HeartbeatSettings> {
+        self.heartbeats
+            .iter()
+            .find(|heartbeat| heartbeat.name == name)
+    }
 }
 
 impl Default for Settings {
@@ -45,6 +57,7 @@ impl Default for Settings {
             worker: WorkerSettings::default(),
             queue: QueueSettings::default(),
             ingest_auth: None,
+            heartbeats: Vec::new(),
             unread_keys: UnreadKeys::default(),
         }
     }
