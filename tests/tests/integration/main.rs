@@ -11,6 +11,7 @@
 
 mod go_templates;
 mod harness;
+mod heartbeats;
 mod ingest_auth;
 mod job_payloads;
 mod lifecycle;
