@@ -3,7 +3,8 @@
 //! Watchdog to `POST /api/heartbeats/alertmanager` every second; killed, it falls silent, and within the
 //! interval plus the wait exactly one Slack message and one page follow; started again, its first beat
 //! resolves the incident (and the AWS incident, with `resolve_incident` on). The lateness of the message and
-//! the page beyond their due times is printed.
+//! the page beyond their due times is printed. The same with the worker SIGKILLed and the API restarted during
+//! the silence.
 //!
 //! Needs `alertmanager` (or Debian's `prometheus-alertmanager`) and `amtool`: `scripts/install-alertmanager.sh`.
 
@@ -12,7 +13,8 @@ use std::time::Duration;
 use redis::AsyncCommands;
 use versus_tests::alertmanager_server::*;
 use versus_tests::config_file::{shipped_config_with, INGEST_AUTH_FROM_ENV};
-use versus_tests::timing::{ms_of, now_ms};
+use versus_tests::timing::{ms_of, now_ms, sleep_until_ms};
+use versus_tests::topology::Role;
 use versus_tests::{wait_until, Topology};
 
 const EXAMPLE: &str = "alertmanager-heartbeat.yml";
@@ -45,15 +47,32 @@ fn heartbeat_posts(topo: &Topology) -> usize {
         .count()
 }
 
+/// What else happens while Alertmanager is silent.
+#[derive(Clone, Copy, PartialEq)]
+enum During {
+    Nothing,
+    /// The worker is SIGKILLed and the API restarted; the worker comes back after the deadline.
+    KillWorkerRestartApi,
+}
+
 #[tokio::test]
 async fn a_silent_alertmanager_pages_once_and_resolves_when_it_comes_back() {
+    silent_alertmanager(During::Nothing).await;
+}
+
+#[tokio::test]
+async fn the_page_survives_a_killed_worker_and_a_restarted_api_during_the_silence() {
+    silent_alertmanager(During::KillWorkerRestartApi).await;
+}
+
+async fn silent_alertmanager(during: During) {
     require_alertmanager();
     let dir = tempfile::tempdir().unwrap();
     let config = shipped_config_with(dir.path(), &format!("{INGEST_AUTH_FROM_ENV}{HEARTBEATS}"));
     let token_file = dir.path().join("ingest-token");
     std::fs::write(&token_file, INGEST_TOKEN).unwrap();
     let token_file = token_file.display().to_string();
-    let topo = Topology::builder()
+    let mut topo = Topology::builder()
         .config(&config)
         .env("VERSUS_INGEST_TOKEN", INGEST_TOKEN)
         .env(
@@ -92,6 +111,13 @@ async fn a_silent_alertmanager_pages_once_and_resolves_when_it_comes_back() {
     drop(am);
     let last_beat: i64 = redis.hget(&heartbeat, "last_beat_ms").await.unwrap();
     let deadline = last_beat + INTERVAL_MS;
+    if during == During::KillWorkerRestartApi {
+        topo.kill(Role::Worker, 0).await;
+        topo.restart(Role::Api, 0).await;
+        sleep_until_ms(deadline + 1_000).await;
+        assert_eq!(heartbeat_posts(&topo), 0, "no worker, no message");
+        topo.start_again(Role::Worker, 0).await;
+    }
     let posted_ms = wait_until(
         Duration::from_millis((INTERVAL_MS + 5_000) as u64),
         "the missed-heartbeat message",
@@ -108,8 +134,12 @@ async fn a_silent_alertmanager_pages_once_and_resolves_when_it_comes_back() {
     let paged_ms = ms_of(topo.ssm.started()[0].received_at_system);
     assert!(posted_ms >= deadline && paged_ms >= deadline + WAIT_MS);
     println!(
-        "heartbeat e2e: Slack message {} ms after the deadline (last beat + {INTERVAL_MS} ms, seen by polling \
+        "heartbeat e2e ({}): Slack message {} ms after the deadline (last beat + {INTERVAL_MS} ms, seen by polling \
          every 50 ms), page {} ms after its due time (deadline + {WAIT_MS} ms)",
+        match during {
+            During::Nothing => "undisturbed",
+            During::KillWorkerRestartApi => "worker killed until 1 s after the deadline, API restarted",
+        },
         posted_ms - deadline,
         paged_ms - deadline - WAIT_MS
     );
