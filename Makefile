@@ -60,6 +60,7 @@ e2e: build
 	scripts/ensure-redis.sh
 	scripts/install-alertmanager.sh
 	$(CARGO) test -p versus-tests --test alertmanager_e2e -- --nocapture
+	$(CARGO) test -p versus-tests --test alertmanager_e2e_heartbeat -- --nocapture
 
 ## The real-browser test of the ack page alone (also part of `make test`).
 browser: build

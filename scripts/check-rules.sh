@@ -115,12 +115,14 @@ COUNTERS = {
     "versus_escalations_total",
     "versus_aws_api_errors_total",
     "versus_redis_unreplicated_writes_total",
+    "versus_heartbeat_missed_total",
 }
 GAUGES = {
     "versus_queue_depth",
     "versus_queue_scheduled",
     "versus_queue_inflight",
     "versus_dead_letter_jobs",
+    "versus_heartbeat_last_beat_timestamp_seconds",
     "versus_redis_up",
     "versus_build_info",
 }

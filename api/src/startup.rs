@@ -4,7 +4,7 @@ use crate::auth::{require_ingest_auth, IngestCredentials};
 use crate::ingest::budget::BodyBudget;
 use crate::ingest::offload::Offload;
 use crate::routes::ack_headers::ack_security_headers;
-use crate::routes::{ack, health, ingest, slack_interactions};
+use crate::routes::{ack, health, heartbeats, ingest, slack_interactions};
 use crate::state::AppState;
 use actix_web::dev::Server;
 use actix_web::middleware::from_fn;
@@ -13,6 +13,7 @@ use anyhow::Context;
 use std::net::TcpListener;
 use std::sync::Arc;
 use versus_shared::domain::ack_token::AckSigner;
+use versus_shared::domain::heartbeat::HeartbeatStore;
 use versus_shared::domain::incident::IncidentStore;
 use versus_shared::infra::config::Settings;
 use versus_shared::infra::health::RedisHealth;
@@ -57,6 +58,7 @@ pub fn app_state(settings: Settings) -> anyhow::Result<AppState> {
     let redis =
         RedisConnection::from_settings(&settings.redis).context("invalid Redis settings")?;
     let incidents = IncidentStore::from_settings(redis.clone(), &settings.redis);
+    let heartbeats = HeartbeatStore::from_settings(redis.clone(), &settings.redis);
     let signer = AckSigner::from_settings(&settings);
     Ok(AppState {
         body_budget: BodyBudget::new(settings.alert.body_budget_bytes),
@@ -68,6 +70,7 @@ pub fn app_state(settings: Settings) -> anyhow::Result<AppState> {
             .map(|auth| Arc::new(IngestCredentials::from_settings(auth))),
         settings: Arc::new(settings),
         incidents,
+        heartbeats,
         redis,
         health: RedisHealth::new(),
         signer,
@@ -96,6 +99,17 @@ pub fn configure(cfg: &mut web::ServiceConfig, state: AppState) {
                 .route(web::post().to(ingest::ingest)),
         );
     }
+    // Beats and the list take the ingest credentials too: a beat is what keeps a page from being sent.
+    cfg.service(
+        web::resource("/api/heartbeats/{name}")
+            .wrap(from_fn(require_ingest_auth))
+            .route(web::post().to(heartbeats::beat)),
+    );
+    cfg.service(
+        web::resource("/api/heartbeats")
+            .wrap(from_fn(require_ingest_auth))
+            .route(web::get().to(heartbeats::list)),
+    );
     // HEAD answers as GET does (actix sends no body) and, like GET, changes nothing.
     for base in ["/api/incidents/ack/{token}", "/api/ack/{token}"] {
         cfg.service(

@@ -5,6 +5,7 @@ use crate::ingest::budget::BodyBudget;
 use crate::ingest::offload::Offload;
 use std::sync::Arc;
 use versus_shared::domain::ack_token::AckSigner;
+use versus_shared::domain::heartbeat::HeartbeatStore;
 use versus_shared::domain::incident::IncidentStore;
 use versus_shared::infra::config::Settings;
 use versus_shared::infra::health::RedisHealth;
@@ -15,6 +16,7 @@ use versus_shared::infra::telemetry::Redactor;
 pub struct AppState {
     pub settings: Arc<Settings>,
     pub incidents: IncidentStore,
+    pub heartbeats: HeartbeatStore,
     pub redis: RedisConnection,
     pub health: RedisHealth,
     /// Present when on-call is ready (enable or initialized_only).

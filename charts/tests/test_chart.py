@@ -79,7 +79,7 @@ PUBLIC_PATHS = [
     "/api/ack/tok123",
     "/api/slack/interactions",
 ]
-PRIVATE_PATHS = ["/api/incidents", "/metrics", "/healthz", "/readyz", "/", "/api", "/api/incidents/other", "/api/slack/other"]
+PRIVATE_PATHS = ["/api/incidents", "/api/heartbeats", "/api/heartbeats/alertmanager", "/metrics", "/healthz", "/readyz", "/", "/api", "/api/incidents/other", "/api/slack/other"]
 
 
 def test_ingress_route_matcher_detects_overexposure() -> None:
@@ -127,6 +127,14 @@ def test_ingress_exposes_ingest_only_when_opted_in() -> None:
         assert ingress_routes(ingress, path)
     for path in set(PRIVATE_PATHS) - {"/api/incidents"}:
         assert not ingress_routes(ingress, path), f"{path} must stay private even with exposeIngest"
+
+
+def test_ingress_exposes_heartbeats_only_when_opted_in() -> None:
+    ingress = rendered_set("ingress-heartbeats").one("Ingress")
+    for path in ("/api/heartbeats", "/api/heartbeats/alertmanager"):
+        assert ingress_routes(ingress, path), f"exposeHeartbeats: {path} must be routed"
+    for path in set(PRIVATE_PATHS) - {"/api/heartbeats", "/api/heartbeats/alertmanager"}:
+        assert not ingress_routes(ingress, path), f"{path} must stay private even with exposeHeartbeats"
 
 
 # --- Secrets never land in a ConfigMap ---------------------------------------------------------

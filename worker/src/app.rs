@@ -10,9 +10,10 @@ use anyhow::Context;
 use apalis::prelude::*;
 use std::sync::Arc;
 use std::time::Duration;
+use versus_shared::domain::heartbeat::HeartbeatStore;
 use versus_shared::domain::incident::IncidentStore;
 use versus_shared::domain::jobs::{
-    AwsResolveJob, EscalateJob, JobKind, KindOfJob, NotifyJob, SlackUpdateJob,
+    AwsResolveJob, EscalateJob, HeartbeatCheckJob, JobKind, KindOfJob, NotifyJob, SlackUpdateJob,
 };
 use versus_shared::domain::template::MessageTemplate;
 use versus_shared::infra::config::Settings;
@@ -82,6 +83,7 @@ impl WorkerApp {
         let deps = Arc::new(Deps {
             composer: Composer::new(&settings, template),
             incidents: IncidentStore::from_settings(redis.clone(), &settings.redis),
+            heartbeats: HeartbeatStore::from_settings(redis.clone(), &settings.redis),
             slack: SlackClient::from_settings(&settings.alert.slack)?,
             settings: settings.clone(),
             aws,
@@ -116,6 +118,7 @@ impl WorkerApp {
     /// Runs until SIGTERM/SIGINT (exit 0) or until the queue cannot work (error: exit non-zero).
     pub async fn run(self) -> anyhow::Result<()> {
         let metrics = versus_shared::infra::metrics::install();
+        crate::heartbeats::arm_all(&self.deps.heartbeats, &self.settings).await?;
         let http = http::serve(
             &self.settings,
             self.redis.clone(),
@@ -130,6 +133,7 @@ impl WorkerApp {
             EscalateJob => handlers::escalate::handle,
             SlackUpdateJob => handlers::slack_update::handle,
             AwsResolveJob => handlers::aws_resolve::handle,
+            HeartbeatCheckJob => handlers::heartbeat_check::handle,
         });
         ensure_every_kind_runs(&runtimes)?;
         for runtime in &runtimes {

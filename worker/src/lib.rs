@@ -11,6 +11,7 @@
 //!   writes to Slack itself.
 //! - [`aws`]: StartIncident and UpdateIncidentRecord through the AWS SDK, with AWS's errors sorted into
 //!   retry and give up.
+//! - [`heartbeats`]: start-up arming of the configured heartbeats (their checks are `handlers::heartbeat_check`).
 //! - [`dead_letters`]: `versus-worker dead-letters list|requeue`.
 
 pub mod app;
@@ -18,5 +19,6 @@ pub mod aws;
 pub mod dead_letters;
 pub mod deps;
 pub mod handlers;
+pub mod heartbeats;
 pub mod http;
 pub mod slack;

@@ -4,5 +4,6 @@ pub mod ack;
 pub mod ack_headers;
 pub mod ack_page;
 pub mod health;
+pub mod heartbeats;
 pub mod ingest;
 pub mod slack_interactions;

@@ -22,14 +22,17 @@ pub enum JobKind {
     SlackUpdate,
     /// [`AwsResolveJob`]: resolve the AWS incident of a resolved alert.
     AwsResolve,
+    /// [`HeartbeatCheckJob`]: open an incident when a heartbeat's deadline passed without a beat.
+    HeartbeatCheck,
 }
 
 impl JobKind {
-    pub const ALL: [JobKind; 4] = [
+    pub const ALL: [JobKind; 5] = [
         JobKind::Notify,
         JobKind::Escalate,
         JobKind::SlackUpdate,
         JobKind::AwsResolve,
+        JobKind::HeartbeatCheck,
     ];
 
     /// The queue's name, as keys, metrics labels, config keys and the dead-letter tool spell it.
@@ -39,6 +42,7 @@ impl JobKind {
             JobKind::Escalate => "escalate",
             JobKind::SlackUpdate => "slack_update",
             JobKind::AwsResolve => "aws_resolve",
+            JobKind::HeartbeatCheck => "heartbeat_check",
         }
     }
 
@@ -47,13 +51,15 @@ impl JobKind {
     }
 
     /// Attempts and backoff of this kind (`queue.{name}`). Without a `queue.aws_resolve` of its own,
-    /// resolving an AWS incident retries as starting one does (`queue.escalate`, as tuned).
+    /// resolving an AWS incident retries as starting one does (`queue.escalate`, as tuned); a heartbeat
+    /// check, which opens what escalates, retries as an escalation does too.
     pub fn retry_policy(self, queue: &QueueSettings) -> &RetryPolicySettings {
         match self {
             JobKind::Notify => &queue.notify,
             JobKind::Escalate => &queue.escalate,
             JobKind::SlackUpdate => &queue.slack_update,
             JobKind::AwsResolve => queue.aws_resolve.as_ref().unwrap_or(&queue.escalate),
+            JobKind::HeartbeatCheck => &queue.escalate,
         }
     }
 
@@ -61,6 +67,7 @@ impl JobKind {
     pub fn own_retry_policy(self, queue: &QueueSettings) -> Option<&RetryPolicySettings> {
         match self {
             JobKind::AwsResolve => queue.aws_resolve.as_ref(),
+            JobKind::HeartbeatCheck => None,
             other => Some(other.retry_policy(queue)),
         }
     }
@@ -158,6 +165,21 @@ pub struct AwsResolveJob {
 }
 job_payload!(AwsResolveJob, JobKind::AwsResolve);
 
+/// Check a heartbeat: open its incident if its deadline passed without a beat, else re-arm for the deadline.
+/// It carries the heartbeat's name only: its interval and paging come from the worker's configuration.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+pub struct HeartbeatCheckJob {
+    pub heartbeat: String,
+}
+
+impl Job for HeartbeatCheckJob {
+    const QUEUE: &'static str = JobKind::HeartbeatCheck.queue();
+}
+
+impl KindOfJob for HeartbeatCheckJob {
+    const KIND: JobKind = JobKind::HeartbeatCheck;
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -170,6 +192,7 @@ mod tests {
         assert_eq!(JobKind::from_queue("page"), None);
         assert_eq!(NotifyJob::QUEUE, "notify");
         assert_eq!(AwsResolveJob::KIND, JobKind::AwsResolve);
+        assert_eq!(HeartbeatCheckJob::QUEUE, "heartbeat_check");
     }
 
     #[test]

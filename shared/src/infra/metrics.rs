@@ -118,6 +118,10 @@ pub fn describe_api() {
         "versus_slack_callbacks_rejected_total",
         "Slack button callbacks refused (bad or missing signature, stale timestamp, replay)"
     );
+    describe_gauge!(
+        "versus_heartbeat_last_beat_timestamp_seconds",
+        "Time of the last beat this API process recorded, by heartbeat name (Unix seconds); take the max across replicas"
+    );
     describe_common();
 
     for source in ["alertmanager", "generic"] {
@@ -222,6 +226,10 @@ pub fn describe_worker(slack_enabled: bool) {
     describe_counter!(
         "versus_aws_api_errors_total",
         "Failed AWS Incident Manager calls, by operation and AWS error code"
+    );
+    describe_counter!(
+        "versus_heartbeat_missed_total",
+        "Incidents opened for a missed heartbeat, by name; each outage is counted by the one worker that opened it, so sum across workers"
     );
     describe_common();
 

@@ -11,6 +11,8 @@
 
 mod go_templates;
 mod harness;
+mod heartbeat_rearm;
+mod heartbeats;
 mod ingest_auth;
 mod job_payloads;
 mod lifecycle;

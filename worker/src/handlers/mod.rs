@@ -3,6 +3,7 @@
 
 pub mod aws_resolve;
 pub mod escalate;
+pub mod heartbeat_check;
 pub mod notify;
 pub mod slack_update;
 

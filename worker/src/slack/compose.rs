@@ -5,6 +5,7 @@
 use super::blocks::{
     build_message, plain_fallback, AckControl, ButtonProps, SlackMessage, StatusBanner,
 };
+use super::heartbeat_text::heartbeat_text;
 use super::parameter_warning::with_parameter_warnings;
 use chrono::{TimeZone, Utc};
 use versus_shared::domain::ack_token::AckSigner;
@@ -50,8 +51,12 @@ impl Composer {
     }
 
     /// The template's text for the incident (the alert's essentials when the template fails), under a
-    /// warning for each query parameter of its webhook that Versus does not know.
+    /// warning for each query parameter of its webhook that Versus does not know. A missed heartbeat's
+    /// incident has no alert to template: Versus writes its text.
     pub fn render_text(&self, incident: &Incident) -> String {
+        if let Some(text) = heartbeat_text(incident, &self.public_host) {
+            return text;
+        }
         let payload = incident.payload_json();
         let ack_url = self.ack_url(incident);
         let extras = RenderExtras {

@@ -1,10 +1,12 @@
 //! Posting and updating incidents' Slack messages, and everything Versus writes in them: the incident's own
-//! message ([`compose`], [`blocks`], with `parameter_warning` on top when its URL was wrong) and the notes
+//! message ([`compose`], [`blocks`], with `parameter_warning` on top when its URL was wrong, or
+//! `heartbeat_text` for a missed heartbeat) and the notes
 //! beside it ([`notices`]).
 
 pub mod blocks;
 mod client;
 pub mod compose;
+mod heartbeat_text;
 pub mod notices;
 mod parameter_warning;
 mod rate_gate;

@@ -11,7 +11,7 @@
 mod payload;
 mod record;
 mod replies;
-mod scripts;
+pub(crate) mod scripts;
 mod state;
 mod store;
 

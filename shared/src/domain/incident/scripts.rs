@@ -5,7 +5,9 @@ use crate::infra::queue::scripts::LIB as QUEUE_LIB;
 use redis::Script;
 use std::sync::LazyLock;
 
-const LIB: &str = include_str!("lua/lib.lua");
+/// Incident helpers (`vi_create`, `vi_resolve`, ...), which the heartbeat scripts prepend too, so that a missed
+/// heartbeat opens and resolves incidents exactly as ingest does.
+pub(crate) const LIB: &str = include_str!("lua/lib.lua");
 
 fn with_libs(body: &str) -> Script {
     Script::new(&format!("{QUEUE_LIB}\n{LIB}\n{body}"))

@@ -3,6 +3,7 @@
 //! (`unread_keys`).
 
 mod envsubst;
+mod heartbeats;
 mod ingest_auth;
 mod known_keys;
 mod load;
@@ -14,6 +15,10 @@ mod validate_redis;
 mod versus_switches;
 
 pub use envsubst::{substitute, SubstitutionError};
+pub use heartbeats::{
+    is_heartbeat_name, HeartbeatSettings, MAX_HEARTBEAT_INTERVAL_MINUTES,
+    MIN_HEARTBEAT_INTERVAL_MINUTES,
+};
 pub use ingest_auth::{BasicAuthSettings, IngestAuthSettings};
 pub use load::{default_config_path, load, load_with_env, parse_with_env, ConfigError};
 pub use redis_settings::{has_hash_tag, parse_node, RedisMode, RedisSettings, SentinelSettings};

@@ -1,5 +1,6 @@
 //! The configuration tree, key for key as `config.yaml` spells it (see design.md; new keys are marked there).
 
+use super::heartbeats::HeartbeatSettings;
 use super::ingest_auth::IngestAuthSettings;
 use super::redis_settings::RedisSettings;
 use super::unread_keys::UnreadKeys;
@@ -27,12 +28,23 @@ pub struct Settings {
     pub queue: QueueSettings,
     /// Credentials `POST /api/incidents` requires; absent, ingest is open to whoever reaches the API.
     pub ingest_auth: Option<IngestAuthSettings>,
+    /// Dead-man's switches: each must be beaten at `POST /api/heartbeats/{name}`.
+    pub heartbeats: Vec<HeartbeatSettings>,
     /// Keys of the file (or of `VERSUS__` overrides) that no setting above reads; not a key itself.
     #[serde(skip)]
     pub unread_keys: UnreadKeys,
     /// What Versus Incident's environment switches did besides setting keys; not a key itself.
     #[serde(skip)]
     pub env_switches: SwitchNotes,
+}
+
+impl Settings {
+    /// The configured heartbeat of this name.
+    pub fn heartbeat(&self, name: &str) -> Option<&HeartbeatSettings> {
+        self.heartbeats
+            .iter()
+            .find(|heartbeat| heartbeat.name == name)
+    }
 }
 
 impl Default for Settings {
@@ -49,6 +61,7 @@ impl Default for Settings {
             worker: WorkerSettings::default(),
             queue: QueueSettings::default(),
             ingest_auth: None,
+            heartbeats: Vec::new(),
             unread_keys: UnreadKeys::default(),
             env_switches: SwitchNotes::default(),
         }

@@ -201,6 +201,7 @@ pub fn validate(settings: &Settings, config_path: &Path) -> Vec<Problem> {
     if let Some(auth) = &settings.ingest_auth {
         auth.check(&mut p);
     }
+    super::heartbeats::check(&mut p, &settings.heartbeats, oncall);
 
     let redis = &settings.redis;
     super::validate_redis::check_redis(&mut p, redis);

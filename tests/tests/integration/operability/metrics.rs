@@ -311,7 +311,17 @@ fn assert_matches_docs(binary: &str, scrape: &Scrape, docs: &[DocMetric]) {
 
 #[tokio::test]
 async fn a_scripted_scenario_moves_the_counters_and_histograms() {
-    let topo = Topology::builder().oncall_initialized_only().start().await;
+    // A heartbeat too, beaten once below, so that its metrics are served and held against the table.
+    let dir = tempfile::tempdir().unwrap();
+    let config = versus_tests::config_file::shipped_config_with(
+        dir.path(),
+        "heartbeats:\n  - { name: scenario, interval_minutes: 60 }\n",
+    );
+    let topo = Topology::builder()
+        .oncall_initialized_only()
+        .config(config)
+        .start()
+        .await;
     let (api, worker) = (topo.api_url(0), topo.worker_url(0));
     let api_before = scrape(&topo, &api).await;
     // The queue gauges come with the worker's first maintenance tick.
@@ -473,6 +483,13 @@ async fn a_scripted_scenario_moves_the_counters_and_histograms() {
         },
     )
     .await;
+    let beat = topo
+        .http()
+        .post(format!("{api}/api/heartbeats/scenario"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(beat.status(), 202);
     let api_after = scrape(&topo, &api).await;
     let worker_after = scrape(&topo, &worker).await;
 

@@ -106,13 +106,8 @@ if open_id and ARGV[7] ~= 'resolved' and ARGV[12] == 'alertmanager' then
     end
   end
   if seen_count > 0 and fresh_count > 0 and not overlap then
-    redis.call('HSET', key, 'state', 'resolved', 'resolved_ms', now, 'updated_ms', now, 'resolved_from', open_state,
-      'resolved_by', 'fired_anew')
+    vi_resolve(prefix, open_id, open_state, now, ARGV[16] == '1', retention, {'resolved_by', 'fired_anew'})
     redis.call('DEL', open_key)
-    vi_slack_update(prefix, open_id, 'resolved', now)
-    if open_state == 'escalated' and ARGV[16] == '1' then
-      vq_push(prefix, 'aws_resolve', open_id, vi_job(open_id), 0, open_id, retention, now)
-    end
     open_id = false
   end
 end
@@ -120,13 +115,9 @@ end
 if open_id then
   local key = vi_key(prefix, open_id)
   if ARGV[7] == 'resolved' then
-    redis.call('HSET', key, 'state', 'resolved', 'resolved_ms', now, 'updated_ms', now, 'payload', ARGV[11],
-      'occurrences', ARGV[17], 'resolved_from', open_state)
+    vi_resolve(prefix, open_id, open_state, now, ARGV[16] == '1', retention,
+      {'payload', ARGV[11], 'occurrences', ARGV[17]})
     redis.call('DEL', open_key)
-    vi_slack_update(prefix, open_id, 'resolved', now)
-    if open_state == 'escalated' and ARGV[16] == '1' then
-      vq_push(prefix, 'aws_resolve', open_id, vi_job(open_id), 0, open_id, retention, now)
-    end
     remember_request(open_id)
     local created = tonumber(redis.call('HGET', key, 'created_ms') or now)
     return {'resolved', open_id, open_state, tostring(now - created)}
@@ -149,8 +140,7 @@ if open_id then
 end
 
 -- A new incident. A resolved payload with nothing open is posted as a plain message and never pages.
--- Its id was made for this request, so its jobs need no idempotency keys (a retried request is caught above).
-local key = vi_key(prefix, new_id)
+-- Its id was made for this request (a retried request is caught above).
 local resolved = ARGV[7] == 'resolved'
 local oncall = (not resolved) and ARGV[8] == '1'
 local now_text = vq_int(now)
@@ -169,26 +159,15 @@ if ARGV[19] ~= '' then
   fields[#fields + 1] = 'unknown_params'
   fields[#fields + 1] = ARGV[19]
 end
-if oncall then
-  fields[#fields + 1] = 'due_ms'
-  fields[#fields + 1] = vq_int(now + tonumber(ARGV[9]))
-  fields[#fields + 1] = 'plan_arn'
-  fields[#fields + 1] = ARGV[10]
-end
 -- The requested channel goes where the posted message's channel will be recorded, so that the post, its updates,
 -- thread replies and notices all go there, and a record without it reads as before.
 if (ARGV[20] or '') ~= '' then
   fields[#fields + 1] = 'slack_channel'
   fields[#fields + 1] = ARGV[20]
 end
-redis.call('HSET', key, unpack(fields))
-redis.call('PEXPIRE', key, ARGV[6])
+vi_create(prefix, new_id, fields, oncall and {tonumber(ARGV[9]), ARGV[10]} or nil, retention, now)
 if dedup ~= '' and not resolved then
   redis.call('SET', dedup, new_id, 'PX', ARGV[6])
-end
-vq_push(prefix, 'notify', new_id, vi_job(new_id), 0, '', 0, now)
-if oncall then
-  vq_push(prefix, 'escalate', new_id, vi_job(new_id), tonumber(ARGV[9]), '', 0, now)
 end
 remember_request(new_id)
 return {'created', new_id, '', ''}

@@ -18,3 +18,36 @@ end
 local function vi_is_open(state)
   return state == 'pending' or state == 'acked' or state == 'escalated'
 end
+
+-- Resolves an open incident (`from_state` is its state now): its Slack message turns green, a pending page
+-- finds it resolved and is not sent, and an AWS incident it started is resolved when `resolve_aws` is set.
+-- `extra` holds more fields to write with the change (field, value, ...).
+local function vi_resolve(prefix, id, from_state, now, resolve_aws, retention, extra)
+  local fields = {'state', 'resolved', 'resolved_ms', now, 'updated_ms', now, 'resolved_from', from_state}
+  for _, value in ipairs(extra) do
+    fields[#fields + 1] = value
+  end
+  redis.call('HSET', vi_key(prefix, id), unpack(fields))
+  vi_slack_update(prefix, id, 'resolved', now)
+  if from_state == 'escalated' and resolve_aws then
+    vq_push(prefix, 'aws_resolve', id, vi_job(id), 0, id, retention, now)
+  end
+end
+
+-- Writes a new incident (`fields`, field, value, ...) and queues its Slack message and, when `page` is set
+-- ({wait_ms, plan_arn}), its escalation after the wait. Its id is new, so its jobs need no idempotency keys.
+local function vi_create(prefix, id, fields, page, retention, now)
+  if page then
+    fields[#fields + 1] = 'due_ms'
+    fields[#fields + 1] = vq_int(now + page[1])
+    fields[#fields + 1] = 'plan_arn'
+    fields[#fields + 1] = page[2]
+  end
+  local key = vi_key(prefix, id)
+  redis.call('HSET', key, unpack(fields))
+  redis.call('PEXPIRE', key, vq_int(retention))
+  vq_push(prefix, 'notify', id, vi_job(id), 0, '', 0, now)
+  if page then
+    vq_push(prefix, 'escalate', id, vi_job(id), page[1], '', 0, now)
+  end
+end
