@@ -21,6 +21,9 @@ pub struct FailoverSummary {
     pub seconds_without_ingest: f64,
     /// Worst time from an alert's due time to its StartIncident, in seconds.
     pub worst_lateness: f64,
+    /// Pages whose StartIncident was repeated with the same clientToken but other parameters, which AWS may
+    /// refuse as a conflict.
+    pub inconsistent_repeats: usize,
     pub problems: Vec<String>,
 }
 
@@ -91,6 +94,14 @@ pub async fn check(
             let due = alert.sent_at + wait;
             let late = first.duration_since(due).unwrap_or_default();
             summary.worst_lateness = summary.worst_lateness.max(late.as_secs_f64());
+        }
+    }
+    for (token, page) in ssm.incidents_by_token() {
+        if page.params_mismatch {
+            summary.inconsistent_repeats += 1;
+            summary.problems.push(format!(
+                "{token}: StartIncident was repeated with the same clientToken but other parameters"
+            ));
         }
     }
     // A page for an incident no sender was told about: a second incident made for one alert.

@@ -275,6 +275,11 @@ pub async fn check(topo: &Topology, records: &[Record], start: Instant) -> Summa
             known_tokens += 1;
             s.escalated += 1;
             s.repeated_start_calls += page.start_calls.saturating_sub(1);
+            if page.params_mismatch {
+                s.problem(format!(
+                    "{marker} ({id}): StartIncident was repeated with the same clientToken but other parameters"
+                ));
+            }
             if hash.get("aws_arn").map(String::as_str) != Some(page.incident_record_arn.as_str()) {
                 s.problem(format!(
                     "{marker} ({id}): AWS incident {} but Redis records {:?}",

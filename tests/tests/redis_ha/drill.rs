@@ -78,6 +78,12 @@ pub async fn finish(
             stream.unexpected.iter().take(5).collect::<Vec<_>>()
         ));
     }
+    if summary.inconsistent_repeats > 0 {
+        failures.push(format!(
+            "{} StartIncident calls repeated a clientToken with other parameters",
+            summary.inconsistent_repeats
+        ));
+    }
     if !stale.is_empty() {
         failures.push(format!(
             "the former primary, back as a replica, ran Versus commands: {stale:?}"

@@ -8,7 +8,7 @@ use aws_sdk_ssmincidents::error::{ProvideErrorMetadata, SdkError};
 use aws_sdk_ssmincidents::types::{IncidentRecordStatus, TriggerDetails};
 use aws_sdk_ssmincidents::Client;
 use aws_smithy_types::DateTime;
-use std::time::{Duration, SystemTime};
+use std::time::Duration;
 use thiserror::Error;
 use versus_shared::infra::queue::JobError;
 
@@ -76,6 +76,9 @@ pub struct StartIncident {
     pub impact: i32,
     pub client_token: String,
     pub raw_data: String,
+    /// When Versus accepted the alert (epoch ms): the trigger's timestamp. Taken from the incident rather
+    /// than the clock, so that a rerun with the same `client_token` sends the same request.
+    pub detected_ms: i64,
 }
 
 #[derive(Clone)]
@@ -105,7 +108,7 @@ impl IncidentManager {
     pub async fn start_incident(&self, page: &StartIncident) -> Result<String, AwsError> {
         let trigger = TriggerDetails::builder()
             .source("versus")
-            .timestamp(DateTime::from(SystemTime::now()))
+            .timestamp(DateTime::from_millis(page.detected_ms))
             .raw_data(cut(&page.raw_data, RAW_DATA_MAX))
             .build()
             .map_err(|e| {

@@ -68,6 +68,7 @@ async fn run(job: &EscalateJob, meta: &JobMeta, deps: &SharedDeps) -> Result<(),
         impact: impact(deps, &incident.severity),
         client_token: client_token(&incident.id),
         raw_data: incident.payload.clone(),
+        detected_ms: incident.created_ms,
     };
     let lateness = incident
         .due_ms
