@@ -32,7 +32,7 @@ impl CommonArgs {
             report.print();
             std::process::exit(if report.is_ok() { 0 } else { 1 });
         }
-        for ignored in settings.ignored_versus_incident_settings() {
+        for ignored in settings.versus_incident_warnings() {
             tracing::warn!(config = %self.config.display(), "{ignored}");
         }
         settings

@@ -69,11 +69,12 @@ impl Default for Settings {
 }
 
 impl Settings {
-    /// Versus Incident's settings and environment switches for features this release lacks: each loads,
-    /// does nothing, and is worth a warning.
-    pub fn ignored_versus_incident_settings(&self) -> Vec<String> {
+    /// Versus Incident's settings and environment switches for features this release lacks (each loads and
+    /// does nothing), and switches that override a different value in the file: each is worth a warning.
+    pub fn versus_incident_warnings(&self) -> Vec<String> {
         (self.unread_keys.unsupported.iter().map(ToString::to_string))
             .chain(self.env_switches.ignored.iter().map(ToString::to_string))
+            .chain(self.env_switches.overrides.iter().map(ToString::to_string))
             .collect()
     }
 }

@@ -56,6 +56,27 @@ const SUPPORTED_PROVIDER: &str = "aws_incident_manager";
 pub struct SwitchNotes {
     pub problems: Vec<Problem>,
     pub ignored: Vec<IgnoredSwitch>,
+    pub overrides: Vec<SwitchOverride>,
+}
+
+/// A switch that changed a value the file sets otherwise: worth a warning, because a deployment's leftover
+/// `SLACK_ENABLE=false` silently turning off what the file turns on is exactly the surprise to avoid.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SwitchOverride {
+    pub variable: &'static str,
+    pub key: &'static str,
+    pub value: String,
+    pub in_file: String,
+}
+
+impl fmt::Display for SwitchOverride {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "{}={} overrides {} ({} in the file): Versus Incident's switches win over the file; unset the variable to use the file's value",
+            self.variable, self.value, self.key, self.in_file
+        )
+    }
 }
 
 /// A Versus Incident switch for a feature this release lacks, set in the environment.
@@ -88,7 +109,19 @@ pub(super) fn apply(table: &mut Map<String, Value>, env: &HashMap<String, String
             continue;
         };
         match parse(kind, raw) {
-            Ok(value) => set(table, key, Some(value)),
+            Ok(value) => {
+                if let Some(in_file) =
+                    file_value(table, key).filter(|v| !v.eq_ignore_ascii_case(raw))
+                {
+                    notes.overrides.push(SwitchOverride {
+                        variable,
+                        key,
+                        value: raw.to_string(),
+                        in_file,
+                    });
+                }
+                set(table, key, Some(value))
+            }
             Err(message) => {
                 // A file that substitutes the same variable (`enable: ${SLACK_ENABLE}`) would otherwise hide
                 // this problem behind a type error naming the key instead of the variable.
@@ -119,6 +152,22 @@ fn parse(kind: Kind, raw: &str) -> Result<ValueKind, String> {
         )),
         Kind::Path => Ok(ValueKind::String(raw.to_string())),
     }
+}
+
+/// The file's value at the dotted `key`, as text, when it is a scalar.
+fn file_value(table: &Map<String, Value>, key: &str) -> Option<String> {
+    let mut parts = key.split('.').peekable();
+    let mut current = table;
+    while let Some(part) = parts.next() {
+        let value = current.get(part)?;
+        match &value.kind {
+            ValueKind::Table(next) if parts.peek().is_some() => current = next,
+            ValueKind::Table(_) | ValueKind::Array(_) | ValueKind::Nil => return None,
+            _ if parts.peek().is_some() => return None,
+            scalar => return Some(scalar.to_string()),
+        }
+    }
+    None
 }
 
 /// Sets the dotted `key` in `table` (removes it for `None`), making the tables on the way (a section left

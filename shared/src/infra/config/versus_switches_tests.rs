@@ -28,7 +28,24 @@ fn switches_override_what_the_file_says() {
         settings.redis.ca_cert.as_deref(),
         Some(std::path::Path::new("/etc/versus/ca.pem"))
     );
-    assert_eq!(settings.env_switches, SwitchNotes::default());
+    assert!(settings.env_switches.problems.is_empty());
+    assert!(settings.env_switches.ignored.is_empty());
+    let overridden: Vec<&str> = settings
+        .env_switches
+        .overrides
+        .iter()
+        .map(|o| o.key)
+        .collect();
+    assert_eq!(
+        overridden,
+        [
+            "alert.slack.enable",
+            "oncall.enable",
+            "alert.debug_body",
+            "redis.tls",
+            "redis.cluster"
+        ]
+    );
 
     let off = ConfigFile::new("alert:\n  slack:\n    enable: true\n").parse(&[
         ("SLACK_ENABLE", "false"),
@@ -36,6 +53,23 @@ fn switches_override_what_the_file_says() {
     ]);
     assert!(!off.alert.slack.enable);
     assert!(!off.oncall.enable);
+}
+
+#[test]
+fn a_switch_that_overrides_a_different_file_value_is_a_warning() {
+    // A compose file's leftover SLACK_ENABLE=false against a file that turns Slack on.
+    let settings = ConfigFile::new("alert:\n  slack:\n    enable: true\n")
+        .load(&[("SLACK_ENABLE", "false")])
+        .unwrap();
+    assert_eq!(
+        settings.versus_incident_warnings(),
+        ["SLACK_ENABLE=false overrides alert.slack.enable (true in the file): Versus Incident's switches win over the file; unset the variable to use the file's value"]
+    );
+    // The shipped file reads the same variable: the switch agrees with it, and nothing is said.
+    let shipped = ConfigFile::new("alert:\n  slack:\n    enable: ${SLACK_ENABLE:-false}\n")
+        .parse(&[("SLACK_ENABLE", "true")]);
+    assert!(shipped.alert.slack.enable);
+    assert!(shipped.versus_incident_warnings().is_empty());
 }
 
 #[test]
@@ -95,7 +129,7 @@ fn switches_for_channels_this_release_lacks_are_ignored_with_a_warning() {
     let settings = ConfigFile::new(FILE)
         .load(&[("TELEGRAM_ENABLE", "true"), ("MSTEAMS_ENABLE", "false")])
         .unwrap();
-    let warnings = settings.ignored_versus_incident_settings();
+    let warnings = settings.versus_incident_warnings();
     assert_eq!(warnings.len(), 2, "{warnings:?}");
     assert!(
         warnings[0].starts_with("TELEGRAM_ENABLE: a Versus Incident switch for Telegram"),
