@@ -8,6 +8,11 @@
 //! A key generated while incidents already exist means the one that signed their links was lost (Redis data
 //! lost without its incidents, or the key deleted): their links stop working, which is logged as an error and
 //! counted in `versus_ack_secret_regenerated_total`. An explicit secret avoids that and always wins.
+//!
+//! Each process then keeps the key stored: every few seconds it claims the key it uses again. Should the key
+//! vanish from Redis while processes run (deleted, or a failover to a replica that lacked it), the running
+//! processes put their key back before a newly started one could generate a different key, so signing and
+//! verifying never split between two keys.
 
 use crate::infra::config::Settings;
 use crate::infra::redis_conn::{failover, RedisConnection};
@@ -30,6 +35,9 @@ const RETRY_INTERVAL: Duration = Duration::from_secs(2);
 
 /// While Redis does not answer, one warning in this many tries (about every 30 s).
 const WARNING_EVERY: u64 = 15;
+
+/// How often a running process claims its key again, restoring it if it vanished from Redis.
+const KEEP_INTERVAL: Duration = Duration::from_secs(5);
 
 /// Keys one `SCAN` step looks at while looking for an incident.
 const SCAN_COUNT: u64 = 1000;
@@ -100,6 +108,7 @@ pub async fn settle_at_startup(settings: &mut Settings) -> Result<(), AckSecretE
             Ok((secret, origin)) => {
                 crate::infra::telemetry::redact_in_logs(&secret);
                 report(origin, &ack_secret_key(&prefix));
+                tokio::spawn(keep_stored(conn, writer, prefix, secret.clone()));
                 settings.oncall.ack_secret = Some(secret);
                 return Ok(());
             }
@@ -148,6 +157,34 @@ async fn obtain(
         false => Origin::Loaded,
     };
     Ok((usable(&key, stored)?, origin))
+}
+
+/// Claims `secret` again and again for as long as the process runs (see the module's documentation).
+async fn keep_stored(
+    conn: RedisConnection,
+    writer: Option<ReplicatedWriter>,
+    prefix: String,
+    secret: Secret,
+) {
+    let key = ack_secret_key(&prefix);
+    let mut interval = tokio::time::interval(KEEP_INTERVAL);
+    interval.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    interval.tick().await;
+    loop {
+        interval.tick().await;
+        let mut claim = CLAIM.prepare_invoke();
+        claim.key(&key).arg(secret.expose());
+        match run_one::<String>(writer.as_ref(), &conn, ReplicatedWrite::AckSecret, claim).await {
+            Ok(stored) if stored == secret.expose() => {}
+            Ok(_) => tracing::error!(
+                %key,
+                "the ack secret stored in Redis is not the one this process signs and verifies with (it was replaced while this process ran); restart every API and worker process so that all use the stored one, or set oncall.ack_secret"
+            ),
+            Err(error) => {
+                tracing::debug!(%key, error = %with_cause(&error), "cannot claim the ack secret again; trying at the next interval")
+            }
+        }
+    }
 }
 
 fn usable(key: &str, stored: String) -> Result<Secret, AckSecretError> {

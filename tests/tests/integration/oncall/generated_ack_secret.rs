@@ -102,10 +102,12 @@ async fn a_key_lost_while_incidents_exist_is_regenerated_with_an_error_and_a_cou
     let answer = created(&topo, "oncall_wait_minutes=60", &freeform("lost-key")).await;
     let ack_url = answer["ack_url"].as_str().expect("an ack_url").to_string();
     let before = stored_secret(&topo).await.expect("a generated ack secret");
+    // Stopped first: a running process would put its key back.
+    topo.kill(Role::Api, 0).await;
     let mut conn = topo.redis_conn().await;
     let _: () = conn.del(topo.key("ack_secret")).await.unwrap();
 
-    topo.restart(Role::Api, 0).await;
+    topo.start_again(Role::Api, 0).await;
     assert!(
         topo.api_log(0).contains(REGENERATED_LOG),
         "{}",
@@ -121,6 +123,37 @@ async fn a_key_lost_while_incidents_exist_is_regenerated_with_an_error_and_a_cou
     );
     let (status, answer) = post_ack(&topo, &ack_url).await;
     assert_eq!(status, 404, "a link signed with the lost key: {answer}");
+}
+
+#[tokio::test]
+async fn a_key_deleted_while_processes_run_is_put_back_by_them_and_links_keep_working() {
+    let mut topo = Topology::builder()
+        .oncall_enabled()
+        .env("VERSUS_ACK_SECRET", "")
+        .workers(0)
+        .start()
+        .await;
+    let answer = created(&topo, "oncall_wait_minutes=60", &freeform("kept-key")).await;
+    let ack_url = answer["ack_url"].as_str().expect("an ack_url").to_string();
+    let before = stored_secret(&topo).await.expect("a generated ack secret");
+    let mut conn = topo.redis_conn().await;
+    let _: () = conn.del(topo.key("ack_secret")).await.unwrap();
+
+    let restored = poll_until(std::time::Duration::from_secs(12), async || {
+        stored_secret(&topo).await
+    })
+    .await
+    .expect("the running API put its key back");
+    assert_eq!(restored, before);
+    // A process started now loads that key rather than generating a second one.
+    topo.restart(Role::Api, 0).await;
+    assert!(
+        !topo.api_log(0).contains(REGENERATED_LOG),
+        "{}",
+        topo.api_log(0)
+    );
+    let (status, answer) = post_ack(&topo, &ack_url).await;
+    assert_eq!(status, 200, "the link signed before the deletion: {answer}");
 }
 
 #[tokio::test]
