@@ -41,8 +41,9 @@ pub fn check(settings: &Settings, config_path: &Path) -> CheckReport {
     report
         .passed
         .push(format!("{}: configuration is valid", config_path.display()));
-    report.warnings = settings.ignored_versus_incident_settings();
+    report.warnings = settings.versus_incident_warnings();
     report.warnings.extend(open_channel_choice(settings));
+    report.warnings.extend(open_heartbeats(settings));
     if settings.oncall.is_ready() && settings.oncall.ack_secret.is_none() {
         report.passed.push(format!(
             "oncall.ack_secret is not set: ack links are signed with a key generated once and kept in Redis at {}",
@@ -115,6 +116,13 @@ fn open_channel_choice(settings: &Settings) -> Option<String> {
     let slack = &settings.alert.slack;
     (slack.enable && slack.allowed_channel_ids.is_empty() && settings.ingest_auth.is_none()).then(|| {
         "alert.slack.allowed_channel_ids is empty and ingest_auth is not set: anyone who reaches POST /api/incidents may post to any channel the Slack bot is in with ?slack_channel_id=; list the channels requests may name, or set ingest_auth".to_string()
+    })
+}
+
+/// Without credentials, anyone who reaches the API can keep a dead-man's switch quiet by beating it.
+fn open_heartbeats(settings: &Settings) -> Option<String> {
+    (!settings.heartbeats.is_empty() && settings.ingest_auth.is_none()).then(|| {
+        "heartbeats are configured and ingest_auth is not set: anyone who reaches POST /api/heartbeats/{name} can keep a heartbeat beating and hide a silent Alertmanager; set ingest_auth".to_string()
     })
 }
 

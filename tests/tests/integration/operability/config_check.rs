@@ -200,6 +200,24 @@ fn a_misspelt_key_fails_naming_it_and_the_nearest_known_key() {
 }
 
 #[test]
+fn heartbeats_without_ingest_auth_pass_with_a_warning() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = config_copy(dir.path(), |text| {
+        format!("{text}\nheartbeats:\n  - {{ name: alertmanager, interval_minutes: 5 }}\n")
+    });
+    for binary in [API_BIN, WORKER_BIN] {
+        let (code, stdout, stderr) = check(binary, &config, &[]);
+        assert_eq!(code, 0, "{binary}:\n{stdout}\n{stderr}");
+        assert!(
+            stderr.contains("warning: heartbeats are configured and ingest_auth is not set"),
+            "{binary}:\n{stderr}"
+        );
+        let (_, _, quiet) = check(binary, Path::new(CONFIG_PATH), &[]);
+        assert!(!quiet.contains("heartbeats are configured"), "{quiet}");
+    }
+}
+
+#[test]
 fn versus_incident_settings_for_missing_features_pass_with_a_warning_each() {
     let dir = tempfile::tempdir().unwrap();
     let config = config_copy(dir.path(), |text| {
