@@ -1,7 +1,8 @@
 //! The heartbeat checks' own failure modes against the real binaries: beats need the ingest credentials;
 //! a dead-lettered check is re-armed by the next beat (and counted in the dead-letter gauge the
 //! `VersusHeartbeatCheckDeadLettered` rule reads); a check of a heartbeat removed from the configuration ends
-//! without opening anything and drops its state, so a re-added one starts a fresh clock.
+//! without opening anything and drops its state, so a re-added one starts a fresh clock; and a check ended
+//! behind the worker's back (a worker with an older configuration) is re-armed by the periodic arming.
 
 use redis::AsyncCommands;
 use std::time::{Duration, Instant};
@@ -168,6 +169,54 @@ async fn a_heartbeat_removed_from_the_configuration_is_no_longer_checked_and_a_r
         topo.worker_log(0)
     );
     tokio::time::sleep(Duration::from_secs(2)).await;
+    assert_eq!(topo.ssm.started().len(), 1);
+    assert_eq!(topo.incident_count().await, 1);
+}
+
+#[tokio::test]
+async fn a_check_ended_behind_the_workers_back_is_re_armed_and_the_silence_still_pages_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = shipped_config_with(
+        dir.path(),
+        "heartbeats:\n  - { name: lone, interval_minutes: 0.05, wait_minutes: 0.02 }\n",
+    );
+    let topo = Topology::builder()
+        .oncall_enabled()
+        .env("VERSUS_HEARTBEAT_REARM_SECONDS", "1")
+        .config(config)
+        .start()
+        .await;
+    // A worker with an older configuration (that lacks `lone`) completes its pending check.
+    let mut redis = topo.redis_conn().await;
+    let first: String = redis
+        .hget(topo.key("heartbeat:lone"), "check_job")
+        .await
+        .unwrap();
+    let _: () = redis
+        .zrem(topo.key("queue:heartbeat_check:due"), &first)
+        .await
+        .unwrap();
+    let _: () = redis
+        .hset(
+            topo.key(&format!("queue:heartbeat_check:job:{first}")),
+            "state",
+            "done",
+        )
+        .await
+        .unwrap();
+
+    assert!(
+        topo.ssm.wait_for_started(1, Duration::from_secs(10)).await,
+        "the never-beaten heartbeat never paged; worker log:\n{}",
+        topo.worker_log(0)
+    );
+    let pending: Option<String> = redis
+        .hget(topo.key("heartbeat:lone"), "check_job")
+        .await
+        .unwrap();
+    assert_ne!(pending.as_deref(), Some(first.as_str()));
+    // Re-arming goes on during the open outage without opening or paging anything more.
+    tokio::time::sleep(Duration::from_secs(3)).await;
     assert_eq!(topo.ssm.started().len(), 1);
     assert_eq!(topo.incident_count().await, 1);
 }
