@@ -119,6 +119,10 @@ impl WorkerApp {
     pub async fn run(self) -> anyhow::Result<()> {
         let metrics = versus_shared::infra::metrics::install();
         crate::heartbeats::arm_all(&self.deps.heartbeats, &self.settings).await?;
+        tokio::spawn(crate::heartbeats::keep_armed(
+            self.deps.heartbeats.clone(),
+            self.settings.clone(),
+        ));
         let http = http::serve(
             &self.settings,
             self.redis.clone(),

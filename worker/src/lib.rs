@@ -11,7 +11,7 @@
 //!   writes to Slack itself.
 //! - [`aws`]: StartIncident and UpdateIncidentRecord through the AWS SDK, with AWS's errors sorted into
 //!   retry and give up.
-//! - [`heartbeats`]: start-up arming of the configured heartbeats (their checks are `handlers::heartbeat_check`).
+//! - [`heartbeats`]: start-up and periodic arming of the configured heartbeats (their checks are `handlers::heartbeat_check`).
 //! - [`dead_letters`]: `versus-worker dead-letters list|requeue`.
 
 pub mod app;

@@ -17,6 +17,20 @@ impl Topology {
         response.text().await.ok()
     }
 
+    /// The `heartbeats` list of `GET /api/heartbeats` on API 0.
+    pub async fn heartbeat_states(&self) -> Value {
+        let answer: Value = self
+            .http
+            .get(format!("{}/api/heartbeats", self.api_url(0)))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        answer["heartbeats"].clone()
+    }
+
     /// An HTTP client for the test's own requests (no proxy, 30 s timeout).
     pub fn http(&self) -> &reqwest::Client {
         &self.http

@@ -1,12 +1,13 @@
 //! The heartbeat checks' own failure modes against the real binaries: beats need the ingest credentials;
 //! a dead-lettered check is re-armed by the next beat (and counted in the dead-letter gauge the
 //! `VersusHeartbeatCheckDeadLettered` rule reads); a check of a heartbeat removed from the configuration ends
-//! without opening anything.
+//! without opening anything and drops its state, so a re-added one starts a fresh clock; and a check ended
+//! behind the worker's back (a worker with an older configuration) is re-armed by the periodic arming.
 
 use redis::AsyncCommands;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 use versus_tests::config_file::{shipped_config_with, INGEST_AUTH_FROM_ENV};
-use versus_tests::topology::sample_value;
+use versus_tests::topology::{sample_value, Role};
 use versus_tests::Topology;
 
 const TOKEN: &str = "heartbeat-ingest-token-0123456789";
@@ -89,19 +90,20 @@ async fn beats_need_the_ingest_credentials_and_a_beat_rearms_a_dead_lettered_che
 }
 
 #[tokio::test]
-async fn a_heartbeat_removed_from_the_configuration_is_no_longer_checked() {
+async fn a_heartbeat_removed_from_the_configuration_is_no_longer_checked_and_a_re_add_starts_afresh(
+) {
     let dir = tempfile::tempdir().unwrap();
     let config = shipped_config_with(
         dir.path(),
         "heartbeats:\n  - { name: kept, interval_minutes: 60 }\n",
     );
-    let topo = Topology::builder().config(config).start().await;
-    // A check left behind by a configuration that had `gone` (interval 1 s, silent for long).
+    let mut topo = Topology::builder()
+        .oncall_enabled()
+        .config(config)
+        .start()
+        .await;
+    // A check left behind by a configuration that had `gone`, silent for long.
     let mut redis = topo.redis_conn().await;
-    let _: () = redis
-        .hset_multiple(topo.key("heartbeat:gone"), &[("armed_ms", "1000")])
-        .await
-        .unwrap();
     let store = versus_shared::infra::queue::JobStore::new(
         versus_shared::infra::redis_conn::RedisConnection::from(
             redis::aio::ConnectionManager::new(redis::Client::open(topo.redis.url()).unwrap())
@@ -117,7 +119,17 @@ async fn a_heartbeat_removed_from_the_configuration_is_no_longer_checked() {
             &versus_shared::domain::jobs::HeartbeatCheckJob {
                 heartbeat: "gone".into(),
             },
-            Default::default(),
+            versus_shared::infra::queue::PushOptions {
+                delay: Duration::from_secs(1),
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap();
+    let _: () = redis
+        .hset_multiple(
+            topo.key("heartbeat:gone"),
+            &[("armed_ms", "1000"), ("check_job", pushed.job_id())],
         )
         .await
         .unwrap();
@@ -131,9 +143,80 @@ async fn a_heartbeat_removed_from_the_configuration_is_no_longer_checked() {
     );
     assert!(topo.worker_log(0).contains("no longer configured"));
     assert_eq!(topo.incident_count().await, 0);
-    let rearmed: Option<String> = redis
-        .hget(topo.key("heartbeat:gone"), "check_job")
+    let left: bool = redis.exists(topo.key("heartbeat:gone")).await.unwrap();
+    assert!(!left, "a removed heartbeat's state must be dropped");
+
+    // Re-added (3 s interval, pages after 1.2 s): a fresh clock, not the days-old silence.
+    shipped_config_with(
+        dir.path(),
+        "heartbeats:\n  - { name: kept, interval_minutes: 60 }\n  - { name: gone, interval_minutes: 0.05, wait_minutes: 0.02 }\n",
+    );
+    topo.restart(Role::Worker, 0).await;
+    topo.restart(Role::Api, 0).await;
+    let re_added = Instant::now();
+    let states = topo.heartbeat_states().await;
+    assert_eq!(states[1]["name"], "gone", "{states}");
+    assert_eq!(states[1]["state"], "waiting", "{states}");
+    tokio::time::sleep(Duration::from_secs(2).saturating_sub(re_added.elapsed())).await;
+    assert_eq!(
+        topo.incident_count().await,
+        0,
+        "missed before a full interval"
+    );
+    assert!(
+        topo.ssm.wait_for_started(1, Duration::from_secs(8)).await,
+        "the re-added heartbeat never paged; worker log:\n{}",
+        topo.worker_log(0)
+    );
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    assert_eq!(topo.ssm.started().len(), 1);
+    assert_eq!(topo.incident_count().await, 1);
+}
+
+#[tokio::test]
+async fn a_check_ended_behind_the_workers_back_is_re_armed_and_the_silence_still_pages_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = shipped_config_with(
+        dir.path(),
+        "heartbeats:\n  - { name: lone, interval_minutes: 0.05, wait_minutes: 0.02 }\n",
+    );
+    let topo = Topology::builder()
+        .oncall_enabled()
+        .env("VERSUS_HEARTBEAT_REARM_SECONDS", "1")
+        .config(config)
+        .start()
+        .await;
+    // A worker with an older configuration (that lacks `lone`) completes its pending check.
+    let mut redis = topo.redis_conn().await;
+    let first: String = redis
+        .hget(topo.key("heartbeat:lone"), "check_job")
         .await
         .unwrap();
-    assert_eq!(rearmed, None, "a removed heartbeat must not be re-armed");
+    let _: () = redis
+        .zrem(topo.key("queue:heartbeat_check:due"), &first)
+        .await
+        .unwrap();
+    let _: () = redis
+        .hset(
+            topo.key(&format!("queue:heartbeat_check:job:{first}")),
+            "state",
+            "done",
+        )
+        .await
+        .unwrap();
+
+    assert!(
+        topo.ssm.wait_for_started(1, Duration::from_secs(10)).await,
+        "the never-beaten heartbeat never paged; worker log:\n{}",
+        topo.worker_log(0)
+    );
+    let pending: Option<String> = redis
+        .hget(topo.key("heartbeat:lone"), "check_job")
+        .await
+        .unwrap();
+    assert_ne!(pending.as_deref(), Some(first.as_str()));
+    // Re-arming goes on during the open outage without opening or paging anything more.
+    tokio::time::sleep(Duration::from_secs(3)).await;
+    assert_eq!(topo.ssm.started().len(), 1);
+    assert_eq!(topo.incident_count().await, 1);
 }

@@ -42,16 +42,7 @@ fn watchdog() -> Value {
 }
 
 async fn states(topo: &Topology) -> Value {
-    let answer: Value = topo
-        .http()
-        .get(format!("{}/api/heartbeats", topo.api_url(0)))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    answer["heartbeats"].clone()
+    topo.heartbeat_states().await
 }
 
 fn posts_naming(topo: &Topology, needle: &str) -> usize {

@@ -23,7 +23,15 @@ pub async fn handle(
 async fn run(job: &HeartbeatCheckJob, meta: &JobMeta, deps: &SharedDeps) -> Result<(), JobError> {
     let settings = &deps.settings;
     let Some(heartbeat) = settings.heartbeat(&job.heartbeat) else {
-        tracing::info!("this heartbeat is no longer configured; its checks stop here");
+        let dropped = deps
+            .heartbeats
+            .forget(&job.heartbeat, &meta.id)
+            .await
+            .map_err(|e| JobError::retry_because("cannot drop the removed heartbeat's state", e))?;
+        tracing::info!(
+            state_dropped = dropped,
+            "this heartbeat is no longer configured; its checks stop here"
+        );
         return Ok(());
     };
     let plan = CheckPlan {

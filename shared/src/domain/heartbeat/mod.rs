@@ -9,7 +9,7 @@
 //! per outage. All state is in Redis (`{prefix}heartbeat:{name}`, a hash), so any API or worker process
 //! can die without losing or repeating a page.
 //!
-//! - `lua/`: the scripts (`beat`, `arm`, `check`), built on the queue's and the incidents' Lua helpers;
+//! - `lua/`: the scripts (`beat`, `arm`, `check`, `forget`), built on the queue's and the incidents' Lua helpers;
 //! - `store`: the calls that run them ([`HeartbeatStore`]);
 //! - `status`: a heartbeat's state as `GET /api/heartbeats` shows it;
 //! - `check`: the check script's answer as a type.

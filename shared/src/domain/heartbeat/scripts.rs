@@ -21,3 +21,4 @@ macro_rules! script {
 script!(BEAT, "lua/beat.lua");
 script!(ARM, "lua/arm.lua");
 script!(CHECK, "lua/check.lua");
+script!(FORGET, "lua/forget.lua");

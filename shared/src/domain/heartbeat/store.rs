@@ -84,6 +84,19 @@ impl HeartbeatStore {
             .await?)
     }
 
+    /// The check job `job_id`'s end for a heartbeat no longer configured: drops its state if `job_id` is
+    /// its pending check, so a later re-add starts a fresh clock. Returns whether it was dropped.
+    pub async fn forget(&self, name: &str, job_id: &str) -> Result<bool, StoreError> {
+        let dropped: i64 = scripts::FORGET
+            .key(self.key(name))
+            .arg(&self.prefix)
+            .arg(name)
+            .arg(job_id)
+            .invoke_async(&mut self.conn.clone())
+            .await?;
+        Ok(dropped == 1)
+    }
+
     /// The check job `job_id`'s run: opens the incident of a missed deadline, or re-arms for the deadline.
     pub async fn check(
         &self,
