@@ -91,17 +91,24 @@ async fn the_documentation_config_runs_with_only_its_compose_environment() {
     assert_eq!(stored_secret(&topo).await.as_deref(), Some(secret.as_str()));
 }
 
-#[tokio::test]
-async fn a_key_lost_while_incidents_exist_is_regenerated_with_an_error_and_a_count() {
-    let mut topo = Topology::builder()
+/// One API with on-call and no configured secret, an incident `marker` waiting an hour: the topology, the
+/// incident's ack link and the generated secret that signed it.
+async fn with_generated_secret(marker: &str) -> (Topology, String, String) {
+    let topo = Topology::builder()
         .oncall_enabled()
         .env("VERSUS_ACK_SECRET", "")
         .workers(0)
         .start()
         .await;
-    let answer = created(&topo, "oncall_wait_minutes=60", &freeform("lost-key")).await;
+    let answer = created(&topo, "oncall_wait_minutes=60", &freeform(marker)).await;
     let ack_url = answer["ack_url"].as_str().expect("an ack_url").to_string();
-    let before = stored_secret(&topo).await.expect("a generated ack secret");
+    let secret = stored_secret(&topo).await.expect("a generated ack secret");
+    (topo, ack_url, secret)
+}
+
+#[tokio::test]
+async fn a_key_lost_while_incidents_exist_is_regenerated_with_an_error_and_a_count() {
+    let (mut topo, ack_url, before) = with_generated_secret("lost-key").await;
     // Stopped first: a running process would put its key back.
     topo.kill(Role::Api, 0).await;
     let mut conn = topo.redis_conn().await;
@@ -127,15 +134,7 @@ async fn a_key_lost_while_incidents_exist_is_regenerated_with_an_error_and_a_cou
 
 #[tokio::test]
 async fn a_key_deleted_while_processes_run_is_put_back_by_them_and_links_keep_working() {
-    let mut topo = Topology::builder()
-        .oncall_enabled()
-        .env("VERSUS_ACK_SECRET", "")
-        .workers(0)
-        .start()
-        .await;
-    let answer = created(&topo, "oncall_wait_minutes=60", &freeform("kept-key")).await;
-    let ack_url = answer["ack_url"].as_str().expect("an ack_url").to_string();
-    let before = stored_secret(&topo).await.expect("a generated ack secret");
+    let (mut topo, ack_url, before) = with_generated_secret("kept-key").await;
     let mut conn = topo.redis_conn().await;
     let _: () = conn.del(topo.key("ack_secret")).await.unwrap();
 
