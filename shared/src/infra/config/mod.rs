@@ -8,6 +8,7 @@ mod ingest_auth;
 mod known_keys;
 mod load;
 mod redis_settings;
+mod reports;
 mod settings;
 mod unread_keys;
 mod validate;
@@ -22,6 +23,10 @@ pub use heartbeats::{
 pub use ingest_auth::{BasicAuthSettings, IngestAuthSettings};
 pub use load::{default_config_path, load, load_with_env, parse_with_env, ConfigError};
 pub use redis_settings::{has_hash_tag, parse_node, RedisMode, RedisSettings, SentinelSettings};
+pub use reports::{
+    next_monday_nine, DigestSettings, ReportSettings, MAX_DIGEST_EVERY, MAX_REPORT_RETENTION_DAYS,
+    MIN_DIGEST_EVERY, MIN_REPORT_RETENTION_DAYS,
+};
 pub use settings::*;
 pub use unread_keys::{UnknownKey, UnreadKeys, UnsupportedKey, VERSUS_INCIDENT_ONLY};
 pub use validate::{resolve_template_path, validate, Problem};

@@ -3,6 +3,7 @@
 use super::heartbeats::HeartbeatSettings;
 use super::ingest_auth::IngestAuthSettings;
 use super::redis_settings::RedisSettings;
+use super::reports::ReportSettings;
 use super::unread_keys::UnreadKeys;
 use super::versus_switches::SwitchNotes;
 use crate::infra::backoff::Backoff;
@@ -30,6 +31,8 @@ pub struct Settings {
     pub ingest_auth: Option<IngestAuthSettings>,
     /// Dead-man's switches: each must be beaten at `POST /api/heartbeats/{name}`.
     pub heartbeats: Vec<HeartbeatSettings>,
+    /// On-call reports: how long incident summaries are kept, and the periodic Slack digest.
+    pub reports: ReportSettings,
     /// Keys of the file (or of `VERSUS__` overrides) that no setting above reads; not a key itself.
     #[serde(skip)]
     pub unread_keys: UnreadKeys,
@@ -62,6 +65,7 @@ impl Default for Settings {
             queue: QueueSettings::default(),
             ingest_auth: None,
             heartbeats: Vec::new(),
+            reports: ReportSettings::default(),
             unread_keys: UnreadKeys::default(),
             env_switches: SwitchNotes::default(),
         }

@@ -324,3 +324,4 @@ fn aws_resolve_retries_as_escalate_does_unless_it_has_a_policy_of_its_own() {
 
 mod credentials;
 mod heartbeats;
+mod reports;

@@ -202,6 +202,12 @@ pub fn validate(settings: &Settings, config_path: &Path) -> Vec<Problem> {
         auth.check(&mut p);
     }
     super::heartbeats::check(&mut p, &settings.heartbeats, oncall);
+    super::reports::check(&mut p, &settings.reports, &settings.alert.slack.channel_id);
+    p.check(
+        settings.reports.retention() >= settings.redis.retention(),
+        "reports.retention_days",
+        "must keep summaries at least as long as redis.retention_hours keeps incidents, or late acks and resolves go unreported",
+    );
 
     let redis = &settings.redis;
     super::validate_redis::check_redis(&mut p, redis);
