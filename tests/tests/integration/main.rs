@@ -22,6 +22,7 @@ mod pipeline;
 mod queue;
 mod redis_tls;
 mod replication;
+mod report_history;
 mod request_channel;
 mod slack_interactions;
 mod slack_safe_text;

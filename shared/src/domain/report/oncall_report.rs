@@ -222,3 +222,7 @@ impl Report {
         report
     }
 }
+
+#[cfg(test)]
+#[path = "oncall_report_tests.rs"]
+mod tests;

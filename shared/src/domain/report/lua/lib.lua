@@ -3,6 +3,8 @@
 -- atomic step. The summary is {prefix}report:incident:{id}; the totals are {prefix}report:day:{day} (counters)
 -- and {prefix}report:times:{day} (time-to-ack and time-to-resolve samples), where day is the UTC day number the
 -- incident opened on. docs/reports.md defines every field.
+-- The summary's later times (k acked, e escalated, c closed) are milliseconds since it opened (o), and its close
+-- kind (x) is r (resolved) or u (closed unresolved): Redis keeps small integers and short strings in fewer bytes.
 -- Every helper but vr_open does nothing without a summary (an incident older than reports, or past their
 -- retention): nothing here ever writes a key that has no expiry.
 
@@ -80,7 +82,7 @@ local function vr_ack(prefix, id, now, via, person)
   if not opened then
     return
   end
-  redis.call('HSET', vr_summary_key(prefix, id), 'k', vq_int(now), 'b', person, 'w', via)
+  redis.call('HSET', vr_summary_key(prefix, id), 'k', vq_int(now - opened), 'b', person, 'w', via)
   redis.call('HINCRBY', vr_day_key(prefix, day), 'acked', 1)
   redis.call('APPEND', vr_times_key(prefix, day),
     'a\t' .. vq_int(now - opened) .. '\t' .. via .. '\t' .. vr_text(team) .. '\t' .. vr_text(person) .. '\n')
@@ -92,7 +94,7 @@ local function vr_escalate(prefix, id, now)
   if not opened then
     return
   end
-  redis.call('HSET', vr_summary_key(prefix, id), 'e', vq_int(now))
+  redis.call('HSET', vr_summary_key(prefix, id), 'e', vq_int(now - opened))
   redis.call('HINCRBY', vr_day_key(prefix, day), 'escalated', 1)
 end
 
@@ -115,7 +117,7 @@ local function vr_close(prefix, id, now, kind)
     return
   end
   local summary = vr_summary_key(prefix, id)
-  redis.call('HSET', summary, 'c', vq_int(now), 'x', kind)
+  redis.call('HSET', summary, 'c', vq_int(now - opened), 'x', kind == 'resolved' and 'r' or 'u')
   local totals = vr_day_key(prefix, day)
   redis.call('HINCRBY', totals, 'open:' .. math.floor((opened % VR_DAY_MS) / VR_HOUR_MS), -1)
   if kind == 'resolved' then

@@ -1,0 +1,165 @@
+use super::*;
+use crate::domain::report::day_totals::{AckSample, ResolveSample};
+
+fn day(day: i64, counters: &[(&str, i64)]) -> DayTotals {
+    DayTotals {
+        day,
+        counters: counters.iter().map(|(k, v)| (k.to_string(), *v)).collect(),
+        ..Default::default()
+    }
+}
+
+fn context(now_ms: i64) -> ReportContext {
+    ReportContext {
+        now_ms,
+        incident_retention_ms: 2 * HOUR_MS,
+        heartbeats_configured: true,
+    }
+}
+
+#[test]
+fn incidents_still_open_past_the_records_retention_are_closed_unresolved() {
+    // Day 10: one incident opened in hour 0 and one in hour 5 never closed; the records live 2 h.
+    let totals = [day(10, &[("total", 2), ("open:0", 1), ("open:5", 1)])];
+    let at = |hours: i64| 10 * DAY_MS + hours * HOUR_MS;
+    let early = Report::build(&totals, 10, context(at(2)));
+    assert_eq!((early.open, early.closed_unresolved), (2, 0));
+    let later = Report::build(&totals, 10, context(at(3)));
+    assert_eq!((later.open, later.closed_unresolved), (1, 1));
+    let next_day = Report::build(&totals, 10, context(at(30)));
+    assert_eq!((next_day.open, next_day.closed_unresolved), (0, 2));
+}
+
+#[test]
+fn days_add_up_and_times_are_split_by_team_and_person() {
+    let mut first = day(
+        1,
+        &[
+            ("total", 3),
+            ("sev:critical", 2),
+            ("sev:", 1),
+            ("alert:DiskFull", 2),
+            ("alert:Cpu", 1),
+            ("noise", 1),
+            ("noise:alert:DiskFull", 1),
+            ("hb_miss", 1),
+        ],
+    );
+    first.acks = vec![
+        AckSample {
+            ms: 1000,
+            via: "link".into(),
+            team: "db".into(),
+            person: "alice".into(),
+        },
+        AckSample {
+            ms: 3000,
+            via: "link".into(),
+            team: "db".into(),
+            person: String::new(),
+        },
+    ];
+    let mut second = day(2, &[("total", 1), ("sev:critical", 1), ("alert:Cpu", 2)]);
+    second.acks = vec![AckSample {
+        ms: 5000,
+        via: "slack".into(),
+        team: String::new(),
+        person: "alice".into(),
+    }];
+    second.resolves = vec![ResolveSample {
+        ms: 60_000,
+        team: "db".into(),
+    }];
+    let report = Report::build(&[first, second], 2, context(3 * DAY_MS));
+    assert_eq!(report.days, 2);
+    assert_eq!(report.from, "1970-01-02T00:00:00+00:00");
+    assert_eq!(report.to, "1970-01-04T00:00:00+00:00");
+    assert_eq!(report.total, 4);
+    assert_eq!(report.by_severity.get("critical"), Some(&3));
+    assert_eq!(report.by_severity.get(NO_LABEL), Some(&1));
+    assert_eq!(
+        report.time_to_ack_seconds,
+        Percentiles {
+            p50: Some(3.0),
+            p90: Some(5.0)
+        }
+    );
+    assert_eq!(
+        report.acks_by["alice"],
+        PersonAcks {
+            count: 2,
+            median_seconds: Some(1.0)
+        }
+    );
+    assert_eq!(
+        report.unnamed_link_acks,
+        PersonAcks {
+            count: 1,
+            median_seconds: Some(3.0)
+        }
+    );
+    assert_eq!(report.team_times["db"].time_to_ack_seconds.p90, Some(3.0));
+    assert_eq!(
+        report.team_times["db"].time_to_resolve_seconds.p50,
+        Some(60.0)
+    );
+    assert_eq!(
+        report.team_times[NO_LABEL].time_to_resolve_seconds.p50,
+        None
+    );
+    assert_eq!(
+        report.top_alerts,
+        vec![
+            AlertCount {
+                alertname: "Cpu".into(),
+                count: 3
+            },
+            AlertCount {
+                alertname: "DiskFull".into(),
+                count: 2
+            }
+        ]
+    );
+    assert_eq!(
+        report.noise,
+        Noise {
+            count: 1,
+            rate: 0.25
+        }
+    );
+    assert_eq!(report.heartbeat_misses, Some(1));
+}
+
+#[test]
+fn an_empty_report_has_no_percentiles_and_no_rate() {
+    let report = Report::build(
+        &[DayTotals::default()],
+        0,
+        ReportContext {
+            now_ms: 0,
+            incident_retention_ms: HOUR_MS,
+            heartbeats_configured: false,
+        },
+    );
+    let json = serde_json::to_value(&report).unwrap();
+    assert_eq!(
+        json["time_to_ack_seconds"],
+        serde_json::json!({"p50": null, "p90": null})
+    );
+    assert_eq!(json["noise"], serde_json::json!({"count": 0, "rate": 0.0}));
+    assert!(json.get("heartbeat_misses").is_none());
+    for key in [
+        "total",
+        "by_severity",
+        "by_route",
+        "by_team",
+        "acknowledged",
+        "escalated",
+        "resolved_without_ack",
+        "time_to_resolve_seconds",
+        "acks_by",
+        "top_alerts",
+    ] {
+        assert!(json.get(key).is_some(), "{key} missing from {json}");
+    }
+}
