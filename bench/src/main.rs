@@ -54,6 +54,7 @@ enum Scenario {
     Growth,
     LargeBodies,
     Failover,
+    Report,
 }
 
 fn env_pair(pair: &str) -> Result<(String, String), String> {
@@ -201,6 +202,13 @@ async fn run(args: Args) -> anyhow::Result<()> {
         let r = scenarios::failover::sentinel_failover().await;
         eprintln!("      {r}");
         results.insert("failover".into(), r);
+    }
+
+    if wants(Scenario::Report) {
+        eprintln!("[+] on-call report: 90 days over 100,000 incident summaries, Redis SLOWLOG at threshold 0");
+        let r = scenarios::report::oncall_report().await?;
+        eprintln!("      {r}");
+        results.insert("oncall_report".into(), r);
     }
 
     results.insert(

@@ -9,6 +9,7 @@ mod large_bodies;
 mod notify;
 mod redis_info;
 mod replication;
+pub mod report;
 mod sizes;
 
 pub use large_bodies::large_bodies;

@@ -18,7 +18,7 @@ mod labels;
 mod oncall_report;
 mod percentiles;
 mod reader;
-pub(crate) mod scripts;
+pub mod scripts;
 
 pub use day::{day_of_ms, day_start, today, DAY_MS};
 pub use day_totals::{AckSample, DayTotals, ResolveSample};
