@@ -6,4 +6,8 @@ pub mod ack_page;
 pub mod health;
 pub mod heartbeats;
 pub mod ingest;
+pub mod link_answers;
+pub mod link_form;
+pub mod noise;
+pub mod noise_page;
 pub mod slack_interactions;
