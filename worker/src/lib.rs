@@ -13,6 +13,7 @@
 //!   retry and give up.
 //! - [`heartbeats`]: start-up and periodic arming of the configured heartbeats (their checks are `handlers::heartbeat_check`).
 //! - [`dead_letters`]: `versus-worker dead-letters list|requeue`.
+//! - [`report_command`]: `versus-worker report --days N [--json]`.
 
 pub mod app;
 pub mod aws;
@@ -21,4 +22,5 @@ pub mod deps;
 pub mod handlers;
 pub mod heartbeats;
 pub mod http;
+pub mod report_command;
 pub mod slack;

@@ -10,4 +10,5 @@ pub mod link_answers;
 pub mod link_form;
 pub mod noise;
 pub mod noise_page;
+pub mod reports;
 pub mod slack_interactions;

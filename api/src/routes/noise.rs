@@ -39,25 +39,10 @@ pub async fn mark(
     }
     Ok(HttpResponse::Ok().json(json!({
         "id": incident.id,
-        "result": label(result),
-        "noise": is_marked(result),
+        "result": result.as_str(),
+        "noise": result.is_noise(),
         "message": noise_page::result_message(result),
     })))
-}
-
-/// Whether the incident is marked once the request is done.
-pub fn is_marked(result: NoiseResult) -> bool {
-    matches!(result, NoiseResult::Marked | NoiseResult::AlreadyMarked)
-}
-
-pub fn label(result: NoiseResult) -> &'static str {
-    match result {
-        NoiseResult::Marked => "marked",
-        NoiseResult::AlreadyMarked => "already_marked",
-        NoiseResult::Unmarked => "unmarked",
-        NoiseResult::NotMarked => "not_marked",
-        NoiseResult::Missing => "missing",
-    }
 }
 
 fn count(via: &'static str, result: &'static str) {
@@ -66,6 +51,6 @@ fn count(via: &'static str, result: &'static str) {
 
 /// Metrics and the log line of a noise mark, shared with the Slack button.
 pub fn record(id: &str, result: NoiseResult, via: &'static str) {
-    count(via, label(result));
-    tracing::info!(incident_id = %id, via, result = label(result), "noise mark");
+    count(via, result.as_str());
+    tracing::info!(incident_id = %id, via, result = result.as_str(), "noise mark");
 }
