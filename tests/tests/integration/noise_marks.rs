@@ -9,6 +9,7 @@ use serde_json::{json, Value};
 use sha2::Sha256;
 use std::collections::HashMap;
 use versus_api::startup::{app_state, configure};
+use versus_shared::domain::incident::decode_fields;
 use versus_shared::infra::config::Settings;
 use versus_shared::infra::secret::Secret;
 use versus_tests::RedisServer;
@@ -86,7 +87,8 @@ fn form(fields: &[(&str, &str)]) -> String {
 }
 
 async fn hash(redis: &RedisServer, key: &str) -> HashMap<String, String> {
-    redis.conn().await.hgetall(key).await.unwrap()
+    let raw: HashMap<String, Vec<u8>> = redis.conn().await.hgetall(key).await.unwrap();
+    decode_fields(raw)
 }
 
 async fn incident(redis: &RedisServer, id: &str) -> HashMap<String, String> {

@@ -154,7 +154,7 @@ async fn the_interactive_noise_button_marks_as_the_slack_user_and_then_unmarks()
     click(&topo, "versus_noise_unmark", &token, "U0NOISE").await;
     let unmarked = wait_until(
         SETTLE,
-        || "an update without the noise line",
+        || "an update without the noise line".to_string(),
         async || {
             updates_of(&topo.slack, &message.ts)
                 .into_iter()
