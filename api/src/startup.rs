@@ -4,7 +4,8 @@ use crate::auth::{require_ingest_auth, IngestCredentials};
 use crate::ingest::budget::BodyBudget;
 use crate::ingest::offload::Offload;
 use crate::routes::ack_headers::ack_security_headers;
-use crate::routes::{ack, health, heartbeats, ingest, reports, slack_interactions};
+use crate::routes::link_answers::LINK_BODY_LIMIT;
+use crate::routes::{ack, health, heartbeats, ingest, noise, reports, slack_interactions};
 use crate::state::AppState;
 use actix_web::dev::Server;
 use actix_web::middleware::from_fn;
@@ -123,10 +124,19 @@ pub fn configure(cfg: &mut web::ServiceConfig, state: AppState) {
     for base in ["/api/incidents/ack/{token}", "/api/ack/{token}"] {
         cfg.service(
             web::resource(base)
+                .app_data(web::PayloadConfig::new(LINK_BODY_LIMIT))
                 .wrap(ack_security_headers())
                 .route(web::get().to(ack::show))
                 .route(web::head().to(ack::show))
                 .route(web::post().to(ack::acknowledge)),
+        );
+    }
+    for base in ["/api/incidents/noise/{token}", "/api/noise/{token}"] {
+        cfg.service(
+            web::resource(base)
+                .app_data(web::PayloadConfig::new(LINK_BODY_LIMIT))
+                .wrap(ack_security_headers())
+                .route(web::post().to(noise::mark)),
         );
     }
 }

@@ -143,6 +143,22 @@ pub fn buttons(body: &Value) -> Vec<Value> {
         .collect()
 }
 
+/// The `action_id`s of a message's buttons, in order.
+pub fn button_ids(body: &Value) -> Vec<String> {
+    buttons(body)
+        .iter()
+        .map(|b| b["action_id"].as_str().unwrap_or_default().to_string())
+        .collect()
+}
+
+/// The line that says who marked the incident as noise (`block_id` `versus_noise_status`), if any.
+pub fn noise_line(body: &Value) -> Option<String> {
+    all_blocks(body)
+        .into_iter()
+        .find(|b| b["block_id"] == "versus_noise_status")
+        .and_then(|b| b["elements"][0]["text"].as_str().map(str::to_string))
+}
+
 /// The status line (`block_id` `versus_status`) of a message, if it has one.
 pub fn status_line(body: &Value) -> Option<String> {
     all_blocks(body)

@@ -1,57 +1,22 @@
 //! `GET|HEAD|POST /api/incidents/ack/{token}` (and `/api/ack/{token}`): the ack page and the
 //! acknowledgement. GET and HEAD never change anything: link previews and mail scanners fetch links.
+//!
+//! The POST may name the person (`name`, see [`LinkForm`]): a named ack is stored as by and person = the
+//! name; an unnamed one as by "ack link" and no person.
 
 use super::ack_page;
+use super::link_answers::{bad_request, html, load, not_found, wants_html, write};
+use super::link_form::{LinkForm, UNNAMED_LINK};
 use crate::error::ApiError;
 use crate::state::AppState;
-use actix_web::http::header;
+use actix_web::http::{header, StatusCode};
 use actix_web::{web, HttpRequest, HttpResponse};
 use serde_json::json;
-use versus_shared::domain::incident::{AckChannel, AckResult, Incident, StoreError};
+use versus_shared::domain::incident::{AckChannel, AckResult};
 
-fn wants_html(req: &HttpRequest) -> bool {
-    let accept = req
-        .headers()
-        .get(header::ACCEPT)
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or("");
-    let form = req
-        .headers()
-        .get(header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| v.starts_with("application/x-www-form-urlencoded"));
-    accept.contains("text/html") || form
-}
-
-fn html(status: actix_web::http::StatusCode, body: String) -> HttpResponse {
-    HttpResponse::build(status)
-        .content_type("text/html; charset=utf-8")
-        .insert_header((header::CACHE_CONTROL, "no-store"))
-        .insert_header(("Referrer-Policy", "no-referrer"))
-        .body(body)
-}
-
-fn not_found(req: &HttpRequest) -> HttpResponse {
+fn invalid(req: &HttpRequest) -> HttpResponse {
     metrics::counter!("versus_acks_total", "via" => "link", "result" => "invalid").increment(1);
-    if wants_html(req) {
-        html(
-            actix_web::http::StatusCode::NOT_FOUND,
-            ack_page::not_found(),
-        )
-    } else {
-        actix_web::ResponseError::error_response(&ApiError::NotFound)
-    }
-}
-
-async fn load(state: &AppState, token: &str) -> Result<Option<Incident>, ApiError> {
-    let Some(id) = state.signer.as_ref().and_then(|s| s.verify(token)) else {
-        return Ok(None);
-    };
-    let budget = state.settings.redis.request_budget();
-    match tokio::time::timeout(budget, state.incidents.get(&id)).await {
-        Ok(Ok(incident)) => Ok(incident),
-        _ => Err(ApiError::Unavailable),
-    }
+    not_found(req)
 }
 
 pub async fn show(
@@ -60,48 +25,45 @@ pub async fn show(
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
     let Some(incident) = load(&state, &token).await? else {
-        return Ok(not_found(&req));
+        return Ok(invalid(&req));
     };
     if wants_html(&req) || !req.headers().contains_key(header::ACCEPT) {
-        return Ok(html(
-            actix_web::http::StatusCode::OK,
-            ack_page::show(&incident, req.path()),
-        ));
+        return Ok(html(StatusCode::OK, ack_page::show(&incident, req.path())));
     }
     Ok(HttpResponse::Ok().json(json!({
         "id": incident.id, "state": incident.state.as_str(), "title": incident.title,
         "aws_incident_arn": incident.aws_arn.as_deref().unwrap_or_default(),
         "acked_by": incident.acked_by.as_deref().unwrap_or_default(),
+        "noise_by": incident.noise_by.as_deref().unwrap_or_default(),
     })))
 }
 
 pub async fn acknowledge(
     req: HttpRequest,
     token: web::Path<String>,
+    body: web::Bytes,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
     let Some(incident) = load(&state, &token).await? else {
-        return Ok(not_found(&req));
+        return Ok(invalid(&req));
     };
-    let budget = state.settings.redis.write_budget();
-    let result = match tokio::time::timeout(
-        budget,
+    let form = match LinkForm::parse(&req, &body) {
+        Ok(form) => form,
+        Err(error) => return Ok(bad_request(&req, error)),
+    };
+    let by = form.name.as_deref().unwrap_or(UNNAMED_LINK);
+    let person = form.name.as_deref().unwrap_or("");
+    let result = write(
+        &state,
         state
             .incidents
-            .ack(&incident.id, "ack link", AckChannel::Link, ""),
+            .ack(&incident.id, by, AckChannel::Link, person),
     )
-    .await
-    {
-        Ok(Ok(result)) => result,
-        Ok(Err(StoreError::NotReplicated(shortfall))) => {
-            return Err(ApiError::NotReplicated(shortfall))
-        }
-        _ => return Err(ApiError::Unavailable),
-    };
+    .await?;
     record(&incident.id, &result, "link");
     if wants_html(&req) {
         return Ok(html(
-            actix_web::http::StatusCode::OK,
+            StatusCode::OK,
             ack_page::result(&incident.title, &result),
         ));
     }

@@ -1,5 +1,7 @@
-//! The small HTML pages of the ack flow. No JavaScript: a plain form POSTs the acknowledgement.
+//! The small HTML pages of the ack flow. No JavaScript: plain forms POST the acknowledgement and the noise
+//! mark, each with an optional name.
 
+use super::link_form::NAME_MAX_CHARS;
 use chrono::{TimeZone, Utc};
 use versus_shared::domain::alert::AlertView;
 use versus_shared::domain::incident::{AckResult, Incident, IncidentState};
@@ -26,7 +28,7 @@ pub fn format_ms(ms: i64) -> String {
         .unwrap_or_else(|| "unknown time".into())
 }
 
-fn page(title: &str, body: &str) -> String {
+pub(super) fn page(title: &str, body: &str) -> String {
     format!(
         "<!doctype html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\
 <meta name=\"robots\" content=\"noindex\"><title>{}</title>\
@@ -34,7 +36,8 @@ fn page(title: &str, body: &str) -> String {
 .state{{display:inline-block;padding:.2rem .6rem;border-radius:.3rem;background:#eee;font-weight:600}}\
 .pending{{background:#fde7c2}}.acked{{background:#d7f0dd}}.escalated{{background:#f8d3d3}}.resolved{{background:#d7f0dd}}\
 button{{font-size:1.1rem;padding:.6rem 1.4rem;border:0;border-radius:.4rem;background:#007a5a;color:#fff;cursor:pointer}}\
-pre{{white-space:pre-wrap;background:#f6f6f6;padding:.8rem;border-radius:.3rem}}</style></head><body>\n{}\n</body></html>\n",
+pre{{white-space:pre-wrap;background:#f6f6f6;padding:.8rem;border-radius:.3rem}}\
+form{{margin:1rem 0}}input{{font-size:1rem;padding:.4rem;margin:0 .6rem .6rem 0}}button.secondary{{background:#616061}}</style></head><body>\n{}\n</body></html>\n",
         escape(title),
         body
     )
@@ -91,11 +94,41 @@ pub fn show(incident: &Incident, action: &str) -> String {
     }
     if incident.state == IncidentState::Pending {
         body.push_str(&format!(
-            "<form method=\"post\" action=\"{}\"><button type=\"submit\" id=\"ack\">Acknowledge</button></form>\n",
-            escape(action)
+            "<form method=\"post\" action=\"{}\">{}<button type=\"submit\" id=\"ack\">Acknowledge</button></form>\n",
+            escape(action),
+            name_field("name")
         ));
     }
+    body.push_str(&noise_form(incident, action));
     page(&incident.title, &body)
+}
+
+/// The optional "Your name" field.
+fn name_field(id: &str) -> String {
+    format!(
+        "<label for=\"{id}\">Your name (optional)</label> <input type=\"text\" id=\"{id}\" name=\"name\" maxlength=\"{NAME_MAX_CHARS}\" autocomplete=\"name\">"
+    )
+}
+
+/// "Mark as noise", or "Unmark noise" once marked: in every state, since people often judge an alert after
+/// the fact. It posts to the noise route beside the page's own (`…/ack/{token}` → `…/noise/{token}`).
+fn noise_form(incident: &Incident, action: &str) -> String {
+    let Some((base, token)) = action.rsplit_once("/ack/") else {
+        return String::new();
+    };
+    let (status, flag, label) = match &incident.noise_by {
+        Some(by) => (
+            format!("<p id=\"noise\">Marked as noise by {}.</p>\n", escape(by)),
+            "0",
+            "Unmark noise",
+        ),
+        None => (String::new(), "1", "Mark as noise"),
+    };
+    format!(
+        "{status}<form method=\"post\" action=\"{}\"><input type=\"hidden\" name=\"noise\" value=\"{flag}\">{}<button type=\"submit\" class=\"secondary\" id=\"noise-button\">{label}</button></form>\n",
+        escape(&format!("{base}/noise/{token}")),
+        name_field("noise-name")
+    )
 }
 
 /// POST: the result of acknowledging.
@@ -144,6 +177,17 @@ pub fn result_message(result: &AckResult) -> String {
         }
         AckResult::Missing => "This incident no longer exists.".into(),
     }
+}
+
+/// A request the page's form could not have meant, with what to change.
+pub fn bad_request(message: &str) -> String {
+    page(
+        "Not accepted",
+        &format!(
+            "<h1>Not accepted</h1><p id=\"error\">{}</p><p>Go back, correct it and send again.</p>",
+            escape(message)
+        ),
+    )
 }
 
 pub fn not_found() -> String {

@@ -1,9 +1,10 @@
-//! `POST /api/slack/interactions`: Slack's callback when someone presses the interactive Acknowledge
-//! button. The request must carry a valid `X-Slack-Signature` (v0, HMAC-SHA256 over `v0:{timestamp}:{body}`)
+//! `POST /api/slack/interactions`: Slack's callback when someone presses an interactive button of an
+//! incident's message (Acknowledge, Noise, Unmark noise). The request must carry a valid `X-Slack-Signature` (v0, HMAC-SHA256 over `v0:{timestamp}:{body}`)
 //! made no more than 5 minutes ago, and must not have been seen before; otherwise `401` and nothing changes.
 //! Slack wants an answer within 3 s: the ack is one Redis script, and the message update is queued.
 
 use super::ack::record;
+use super::noise;
 use crate::state::AppState;
 use actix_web::{web, HttpRequest, HttpResponse};
 use serde::Deserialize;
@@ -12,7 +13,9 @@ use slack_morphism::prelude::SlackSigningSecret;
 use slack_morphism::signature_verifier::{
     SlackEventSignatureVerifier, SlackEventSignatureVerifierError,
 };
-use versus_shared::domain::ack_token::SLACK_ACK_ACTION_ID;
+use versus_shared::domain::ack_token::{
+    SLACK_ACK_ACTION_ID, SLACK_NOISE_ACTION_ID, SLACK_UNMARK_NOISE_ACTION_ID,
+};
 use versus_shared::domain::alert::hex_digest;
 use versus_shared::domain::incident::{AckChannel, StoreError};
 use versus_shared::domain::mrkdwn;
@@ -100,14 +103,19 @@ pub async fn interactions(
         return HttpResponse::BadRequest()
             .json(json!({ "error": "expected a form field `payload` holding JSON" }));
     };
-    let Some(token) = payload["actions"]
+    let ours = [
+        SLACK_ACK_ACTION_ID,
+        SLACK_NOISE_ACTION_ID,
+        SLACK_UNMARK_NOISE_ACTION_ID,
+    ];
+    let Some((action_id, token)) = payload["actions"]
         .as_array()
         .and_then(|actions| {
             actions
                 .iter()
-                .find(|a| a["action_id"] == SLACK_ACK_ACTION_ID)
+                .find(|a| ours.iter().any(|id| a["action_id"] == *id))
         })
-        .and_then(|action| action["value"].as_str())
+        .and_then(|action| Some((action["action_id"].as_str()?, action["value"].as_str()?)))
     else {
         // Other interactions (not ours) need no answer but 200.
         return HttpResponse::Ok().finish();
@@ -120,27 +128,31 @@ pub async fn interactions(
         tracing::warn!("Slack callback carried an ack token that does not verify");
         return HttpResponse::Ok().finish();
     };
-    // Only a real user id is kept: the banner writes it as a mention, and anything else could write mrkdwn.
-    let user_id = payload["user"]["id"].as_str();
-    let user = user_id
-        .and_then(mrkdwn::user_mention)
-        .unwrap_or_else(|| "a Slack user".into());
-    // The report credits the same user id the mention was made of, or no one.
-    let person = user_id
-        .filter(|id| mrkdwn::user_mention(id).is_some())
-        .map(|id| format!("slack:{id}"))
-        .unwrap_or_default();
+    // Only a real user id is kept: messages write it as a mention, and anything else could write mrkdwn.
+    let user_id = payload["user"]["id"]
+        .as_str()
+        .filter(|id| mrkdwn::user_mention(id).is_some());
     let budget = state.settings.redis.write_budget();
-    match tokio::time::timeout(
-        budget,
-        state.incidents.ack(&id, &user, AckChannel::Slack, &person),
-    )
-    .await
-    {
-        Ok(Ok(result)) => {
-            record(&id, &result, "slack");
-            HttpResponse::Ok().finish()
-        }
+    let answer = if action_id == SLACK_ACK_ACTION_ID {
+        let by = user_id
+            .and_then(mrkdwn::user_mention)
+            .unwrap_or_else(|| UNKNOWN_USER.into());
+        let person = user_id.map(|id| format!("slack:{id}")).unwrap_or_default();
+        let ack = state.incidents.ack(&id, &by, AckChannel::Slack, &person);
+        tokio::time::timeout(budget, ack)
+            .await
+            .map(|done| done.map(|result| record(&id, &result, "slack")))
+    } else {
+        let by = user_id
+            .map(|id| format!("slack:{id}"))
+            .unwrap_or_else(|| UNKNOWN_USER.into());
+        let mark = action_id == SLACK_NOISE_ACTION_ID;
+        tokio::time::timeout(budget, state.incidents.mark_noise(&id, mark, &by))
+            .await
+            .map(|done| done.map(|result| noise::record(&id, result, "slack")))
+    };
+    match answer {
+        Ok(Ok(())) => HttpResponse::Ok().finish(),
         Ok(Err(StoreError::NotReplicated(shortfall))) => {
             HttpResponse::ServiceUnavailable().json(json!({ "error": shortfall.to_string() }))
         }
@@ -148,3 +160,6 @@ pub async fn interactions(
             .json(json!({ "error": "Redis is unavailable; try again" })),
     }
 }
+
+/// Who a click is recorded as when its user id is not one Slack issues.
+const UNKNOWN_USER: &str = "a Slack user";

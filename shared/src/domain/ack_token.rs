@@ -10,6 +10,10 @@ const CONTEXT: &[u8] = b"versus-ack-v1:";
 
 /// `action_id` of the interactive Slack acknowledge button; its `value` is the ack token.
 pub const SLACK_ACK_ACTION_ID: &str = "versus_ack";
+/// `action_id` of the interactive Slack button that marks the incident as noise; its `value` is the ack token.
+pub const SLACK_NOISE_ACTION_ID: &str = "versus_noise";
+/// `action_id` of the interactive Slack button that takes the noise mark off again; its `value` is the ack token.
+pub const SLACK_UNMARK_NOISE_ACTION_ID: &str = "versus_noise_unmark";
 
 #[derive(Clone)]
 pub struct AckSigner {

@@ -106,6 +106,10 @@ pub fn describe_api() {
         "versus_acks_total",
         "Acknowledgements, by via (link, slack) and result (acked, already_acked, too_late, missing, invalid)"
     );
+    describe_counter!(
+        "versus_noise_marks_total",
+        "Noise marks set or taken off, by via (link, slack) and result (marked, already_marked, unmarked, not_marked, missing, invalid)"
+    );
     describe_histogram!(
         "versus_time_to_acknowledge_seconds",
         "Time from an incident's arrival to its acknowledgement (MTTA), in seconds"
@@ -150,6 +154,9 @@ pub fn describe_api() {
     for via in ["link", "slack"] {
         for result in ["acked", "already_acked", "too_late"] {
             counter!("versus_acks_total", "via" => via, "result" => result).increment(0);
+        }
+        for result in ["marked", "unmarked"] {
+            counter!("versus_noise_marks_total", "via" => via, "result" => result).increment(0);
         }
     }
     counter!("versus_incident_deduplicated_total").increment(0);

@@ -1,10 +1,11 @@
 //! An incident's life, end to end with the real `versus-api` and `versus-worker` binaries, Redis,
 //! FakeSlack and FakeSsm: incident identity (Alertmanager `receiver + groupKey`, `?dedup_key=`, retried
 //! POSTs) here, line breaks in `receiver`/`groupKey` and keys of the previous release in `identity`; an alert group changing in `group_changes`; resolves in `resolve`; acks, escalations and
-//! failed pages showing in Slack in `state_banners`.
+//! failed pages showing in Slack in `state_banners`; names and noise marks in Slack in `noise_in_slack`.
 
 mod group_changes;
 mod identity;
+mod noise_in_slack;
 mod resolve;
 mod state_banners;
 

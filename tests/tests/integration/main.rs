@@ -16,6 +16,7 @@ mod heartbeats;
 mod ingest_auth;
 mod job_payloads;
 mod lifecycle;
+mod noise_marks;
 mod oncall;
 mod operability;
 mod pipeline;

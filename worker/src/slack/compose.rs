@@ -1,15 +1,16 @@
 //! The Slack message of an incident in its current state: the rendered template (or, if the template
 //! fails, the alert's essentials — an alert is never dropped for a template bug), the acknowledge button
-//! while it is pending, and a status line once it is acknowledged, escalated or resolved.
+//! while it is pending, a status line once it is acknowledged, escalated or resolved, and the noise button
+//! and mark in every state.
 
 use super::blocks::{
-    build_message, plain_fallback, AckControl, ButtonProps, SlackMessage, StatusBanner,
+    build_message, plain_fallback, AckControl, ButtonProps, NoiseMark, SlackMessage, StatusBanner,
 };
 use super::heartbeat_text::heartbeat_text;
 use super::parameter_warning::with_parameter_warnings;
 use chrono::{TimeZone, Utc};
 use versus_shared::domain::ack_token::AckSigner;
-use versus_shared::domain::incident::{Incident, IncidentState};
+use versus_shared::domain::incident::{AckChannel, Incident, IncidentState};
 use versus_shared::domain::template::{MessageTemplate, RenderExtras};
 use versus_shared::infra::config::Settings;
 
@@ -84,7 +85,13 @@ impl Composer {
             (Some(url), _) => AckControl::Link { url },
             _ => AckControl::None,
         };
-        build_message(&text, &ack, &self.button, &banner(incident))
+        build_message(
+            &text,
+            &ack,
+            &self.button,
+            &banner(incident),
+            &noise_mark(incident),
+        )
     }
 }
 
@@ -104,6 +111,7 @@ pub fn banner(incident: &Incident) -> StatusBanner {
                 .clone()
                 .unwrap_or_else(|| "someone".into()),
             at: display_time(incident.acked_ms),
+            by_link: incident.acked_via == Some(AckChannel::Link),
         },
         IncidentState::Escalated if incident.failed_page().is_some() => {
             StatusBanner::PagingFailed {
@@ -121,5 +129,12 @@ pub fn banner(incident: &Incident) -> StatusBanner {
             at: display_time(incident.resolved_ms),
             was_escalated: incident.was_escalated(),
         },
+    }
+}
+
+pub fn noise_mark(incident: &Incident) -> NoiseMark {
+    match &incident.noise_by {
+        Some(by) => NoiseMark::Marked { by: by.clone() },
+        None => NoiseMark::Unmarked,
     }
 }

@@ -43,6 +43,8 @@ pub struct Incident {
     pub unknown_parameters: UnknownParameters,
     /// The channel the request named, for an incident not yet posted; posted ones use the message's channel.
     pub requested_channel: Option<String>,
+    /// Who marked it as noise (a typed name, "ack link", or `slack:{USER_ID}`); `None` while it is not marked.
+    pub noise_by: Option<String>,
 }
 
 /// A posted Slack message: what `chat.update` and thread replies address.
@@ -116,6 +118,7 @@ impl Incident {
                 .map(|text| UnknownParameters::from_field(&text))
                 .unwrap_or_default(),
             requested_channel,
+            noise_by: take("noise_by"),
         })
     }
 
@@ -193,6 +196,7 @@ mod tests {
         assert_eq!(incident.acked_via, None);
         assert_eq!(incident.resolved_from, None);
         assert_eq!(incident.previous_payload, None);
+        assert_eq!(incident.noise_by, None);
         assert_eq!(incident.failed_page(), Some("AccessDenied"));
     }
 
@@ -208,6 +212,7 @@ mod tests {
             ("acked_via", b"link"),
             ("resolved_from", b"escalated"),
             ("resends", b"3"),
+            ("noise_by", b"slack:U0ONCALL"),
         ]));
         let incident = Incident::from_hash(fields).unwrap();
         assert_eq!(
@@ -222,6 +227,7 @@ mod tests {
         assert!(incident.was_escalated());
         assert_eq!(incident.failed_page(), None);
         assert_eq!(incident.resends, 3);
+        assert_eq!(incident.noise_by.as_deref(), Some("slack:U0ONCALL"));
         assert_eq!(
             incident.requested_channel, None,
             "a posted incident uses its message's channel"

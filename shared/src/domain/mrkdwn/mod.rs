@@ -5,6 +5,7 @@
 //!   template renders, so that afterwards a value inside the template's link syntax can be kept from changing
 //!   the link.
 //! * [`user_mention`] accepts only a real Slack user id, for the "Acknowledged by" line.
+//! * [`person`] writes a stored person (`slack:{USER_ID}` or a typed name) safely.
 //! * [`normalize_lines`] is the line layout every rendered message gets before it is posted.
 
 mod layout;
@@ -73,9 +74,29 @@ pub fn acknowledger(text: &str) -> String {
         .unwrap_or_else(|| escape(text))
 }
 
+/// A person as Versus stores one for reports and noise marks, written into a message: `slack:{USER_ID}`
+/// (a Slack user, as Slack buttons store them) becomes a mention; anything else, such as a name typed on
+/// the ack page, is escaped.
+pub fn person(text: &str) -> String {
+    text.strip_prefix("slack:")
+        .and_then(user_mention)
+        .unwrap_or_else(|| escape(text))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn only_a_stored_slack_user_id_becomes_a_mention_of_a_person() {
+        assert_eq!(person("slack:U012ABC"), "<@U012ABC>");
+        assert_eq!(person("<@U012ABC>"), "&lt;@U012ABC&gt;", "a typed mention");
+        assert_eq!(person("slack:<!channel>"), "slack:&lt;!channel&gt;");
+        assert_eq!(
+            person("Alice & <b>Bob</b>"),
+            "Alice &amp; &lt;b&gt;Bob&lt;/b&gt;"
+        );
+    }
 
     #[test]
     fn escapes_slack_control_characters_and_nothing_else() {

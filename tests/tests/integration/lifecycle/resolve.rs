@@ -10,7 +10,8 @@ use versus_tests::{wait_until, Topology};
 use versus_tests::alertmanager_webhook::{checkout_group, CHECKOUT_RESOLVED_AT};
 use versus_tests::alerts::{created, freeform, id_of, outcome_of};
 use versus_tests::slack_messages::{
-    buttons, color, posted, shown_time, status_line, top_level, wait_top_level, wait_update, GREEN,
+    button_ids, color, posted, shown_time, status_line, top_level, wait_top_level, wait_update,
+    GREEN,
 };
 use versus_tests::topology::SETTLE;
 
@@ -23,7 +24,12 @@ async fn resolve_before_the_due_time_prevents_the_page_and_turns_the_message_gre
     let id = id_of(&opened);
     assert!(opened["ack_url"].is_string(), "on-call applies: {opened}");
     let message = wait_top_level(&topo.slack, "ResolvedEarly").await;
-    assert_eq!(buttons(&message.body).len(), 1, "{}", message.body);
+    assert_eq!(
+        button_ids(&message.body),
+        ["versus_ack_link", "versus_noise_link"],
+        "{}",
+        message.body
+    );
 
     let resolved = checkout_group("ResolvedEarly", &["pod-a"])
         .resolved_at(CHECKOUT_RESOLVED_AT)
@@ -51,9 +57,10 @@ async fn resolve_before_the_due_time_prevents_the_page_and_turns_the_message_gre
         format!("🟢 Resolved at {}", shown_time(&incident, "resolved_ms"))
     );
     assert_eq!(color(&update).as_deref(), Some(GREEN), "{update}");
-    assert!(
-        buttons(&update).is_empty(),
-        "no button once resolved: {update}"
+    assert_eq!(
+        button_ids(&update),
+        ["versus_noise_link"],
+        "no acknowledge button once resolved; noise can still be marked: {update}"
     );
     assert!(
         update["text"].as_str().unwrap().starts_with("🟢 Resolved"),
@@ -84,9 +91,8 @@ async fn resolve_before_the_due_time_prevents_the_page_and_turns_the_message_gre
     topo.settle().await;
     let messages = top_level(&topo.slack);
     assert_eq!(messages.len(), 2, "{messages:#?}");
-    assert_eq!(
-        buttons(&messages[1].body).len(),
-        1,
+    assert!(
+        button_ids(&messages[1].body).contains(&"versus_ack_link".to_string()),
         "pending again, with a button"
     );
 }
@@ -230,7 +236,11 @@ async fn a_resolved_payload_with_no_open_incident_is_posted_as_a_plain_message()
     );
 
     let message = wait_top_level(&topo.slack, "NothingOpen").await;
-    assert!(buttons(&message.body).is_empty(), "{}", message.body);
+    assert!(
+        !button_ids(&message.body).contains(&"versus_ack_link".to_string()),
+        "{}",
+        message.body
+    );
     assert!(
         message.body.to_string().contains("✅"),
         "the template's resolved form: {}",

@@ -47,9 +47,14 @@ pub enum AckControl {
     Interactive { action_value: String },
 }
 
-/// The acknowledge button in an actions block, or, when the link cannot be a button (not a valid URL, or too
-/// long for one), a section with the link written out so that a person can still acknowledge.
-pub(super) fn ack_blocks(ack: &AckControl, props: &ButtonProps) -> Option<SlackBlock> {
+/// The acknowledge button (then `beside`, if any) in an actions block, or, when the link cannot be a button
+/// (not a valid URL, or too long for one), a section with the link written out so that a person can still
+/// acknowledge.
+pub(super) fn ack_blocks(
+    ack: &AckControl,
+    props: &ButtonProps,
+    beside: Option<SlackBlockButtonElement>,
+) -> Option<SlackBlock> {
     let label = {
         let trimmed = props.text.trim();
         ellipsize(
@@ -94,8 +99,9 @@ pub(super) fn ack_blocks(ack: &AckControl, props: &ButtonProps) -> Option<SlackB
                 .with_action_id(SlackActionId(ACK_ACTION_ID.to_string()))
         }
     };
+    let buttons = std::iter::once(button).chain(beside);
     Some(
-        SlackActionsBlock::new(vec![button.into()])
+        SlackActionsBlock::new(buttons.map(Into::into).collect())
             .with_block_id(SlackBlockId(ACK_BLOCK_ID.to_string()))
             .into(),
     )

@@ -17,10 +17,14 @@
 //! [`plain_fallback`] writes the essentials of an alert for the case where the template fails, so that an alert is
 //! never dropped for a template bug.
 //!
-//! Its parts: `text_fit` (Slack's limits on text), `ack_button` (the acknowledge button), `status` (the status
-//! line and colour once the alert is no longer just firing) and `plain_fallback`.
+//! Its parts: `text_fit` (Slack's limits on text), `ack_button` (the acknowledge button), `noise_button` (the
+//! noise button and line, in every state), `status` (the status line and colour once the alert is no longer
+//! just firing) and `plain_fallback`.
 
 mod ack_button;
+mod noise_button;
+#[cfg(test)]
+mod noise_layout_tests;
 mod plain_fallback;
 mod status;
 #[cfg(test)]
@@ -31,14 +35,20 @@ pub use ack_button::{
     AckControl, ButtonProps, ACK_ACTION_ID, ACK_BLOCK_ID, ACK_LINK_ACTION_ID, BUTTON_TEXT_MAX,
     BUTTON_URL_MAX, BUTTON_VALUE_MAX,
 };
+pub use noise_button::{
+    NoiseMark, NOISE_ACTION_ID, NOISE_BLOCK_ID, NOISE_LINK_ACTION_ID, NOISE_STATUS_BLOCK_ID,
+    UNMARK_NOISE_ACTION_ID,
+};
 pub use plain_fallback::{plain_fallback, PLAIN_FALLBACK_MAX};
 pub use status::{colors, StatusBanner, STATUS_BLOCK_ID};
 
 use ack_button::ack_blocks;
+use noise_button::{noise_button, noise_line};
 use serde_json::Value;
 use slack_morphism::prelude::{
-    SlackBlock, SlackBlockId, SlackBlockMarkDownText, SlackBlockText, SlackContextBlock,
-    SlackContextBlockElement, SlackMessageAttachment, SlackMessageContent, SlackSectionBlock,
+    SlackActionsBlock, SlackBlock, SlackBlockId, SlackBlockMarkDownText, SlackBlockText,
+    SlackContextBlock, SlackContextBlockElement, SlackMessageAttachment, SlackMessageContent,
+    SlackSectionBlock,
 };
 use status::{banner_color, banner_line, banner_prefix};
 use text_fit::{ellipsize, split_sections};
@@ -72,6 +82,7 @@ pub fn build_message(
     ack: &AckControl,
     button: &ButtonProps,
     banner: &StatusBanner,
+    noise: &NoiseMark,
 ) -> SlackMessage {
     let body = normalize_lines(rendered);
     let body = if body.is_empty() {
@@ -82,10 +93,25 @@ pub fn build_message(
 
     // Decide on the trailing blocks first, so the text knows how many blocks it may use.
     let mut tail: Vec<SlackBlock> = Vec::new();
-    if let Some(line) = banner_line(banner) {
-        tail.push(context_block(STATUS_BLOCK_ID, &line));
-    } else if !button.disabled {
-        tail.extend(ack_blocks(ack, button));
+    let status = banner_line(banner);
+    if let Some(line) = &status {
+        tail.push(context_block(STATUS_BLOCK_ID, line));
+    }
+    if let Some(line) = noise_line(noise) {
+        tail.push(context_block(NOISE_STATUS_BLOCK_ID, &line));
+    }
+    if !button.disabled {
+        let noise_button = noise_button(ack, noise);
+        if status.is_none() {
+            tail.extend(ack_blocks(ack, button, noise_button));
+        } else if let Some(noise_button) = noise_button {
+            // The acknowledge button is gone with the status line; a mark can still be set or taken off.
+            tail.push(
+                SlackActionsBlock::new(vec![noise_button.into()])
+                    .with_block_id(SlackBlockId(NOISE_BLOCK_ID.to_string()))
+                    .into(),
+            );
+        }
     }
 
     let max_sections = MAX_BLOCKS - tail.len();

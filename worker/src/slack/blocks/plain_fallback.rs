@@ -189,8 +189,8 @@ fn scalar(value: &Value) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::slack::blocks::tests::{assert_within_limits, link, props};
-    use crate::slack::blocks::{build_message, StatusBanner};
+    use crate::slack::blocks::tests::{assert_within_limits, link, props, unmarked};
+    use crate::slack::blocks::StatusBanner;
     use serde_json::json;
 
     #[test]
@@ -253,12 +253,7 @@ mod tests {
             assert!(units(&text) <= PLAIN_FALLBACK_MAX, "{} units", units(&text));
             assert!(!text.trim().is_empty());
             // The fallback itself must fit in a message.
-            assert_within_limits(&build_message(
-                &text,
-                &link(),
-                &props(),
-                &StatusBanner::Firing,
-            ));
+            assert_within_limits(&unmarked(&text, &link(), &props(), &StatusBanner::Firing));
         }
     }
 }

@@ -20,10 +20,12 @@ pub mod colors {
 pub enum StatusBanner {
     Firing,
     /// `by` mentions the user when it is `<@U012ABC>` (a Slack user id) and is escaped otherwise; `at` is a
-    /// display time.
+    /// display time. `by_link` is set for an ack through the ack link: `by` is then a name someone typed,
+    /// always escaped, even when it looks like a mention.
     Acknowledged {
         by: String,
         at: String,
+        by_link: bool,
     },
     Escalated {
         incident_arn: String,
@@ -41,10 +43,14 @@ pub enum StatusBanner {
 pub(super) fn banner_line(banner: &StatusBanner) -> Option<String> {
     Some(match banner {
         StatusBanner::Firing => return None,
-        StatusBanner::Acknowledged { by, at } => {
+        StatusBanner::Acknowledged { by, at, by_link } => {
             format!(
                 "✅ Acknowledged by {} at {}",
-                mrkdwn::acknowledger(by),
+                if *by_link {
+                    mrkdwn::escape(by)
+                } else {
+                    mrkdwn::acknowledger(by)
+                },
                 mrkdwn::escape(at)
             )
         }
@@ -97,8 +103,23 @@ mod tests {
         banner_line(&StatusBanner::Acknowledged {
             by: by.into(),
             at: "Jan 02, 2024 15:10:00 UTC".into(),
+            by_link: false,
         })
         .unwrap()
+    }
+
+    #[test]
+    fn a_name_typed_on_the_ack_page_is_escaped_even_when_it_looks_like_a_mention() {
+        let line = banner_line(&StatusBanner::Acknowledged {
+            by: "<@U012ABC> <b>&".into(),
+            at: "now".into(),
+            by_link: true,
+        })
+        .unwrap();
+        assert_eq!(
+            line,
+            "✅ Acknowledged by &lt;@U012ABC&gt; &lt;b&gt;&amp; at now"
+        );
     }
 
     #[test]

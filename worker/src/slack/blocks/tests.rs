@@ -2,6 +2,16 @@ use super::text_fit::units;
 use super::*;
 use serde_json::json;
 
+/// The message of an incident nobody marked as noise.
+pub(super) fn unmarked(
+    rendered: &str,
+    ack: &AckControl,
+    button: &ButtonProps,
+    banner: &StatusBanner,
+) -> SlackMessage {
+    build_message(rendered, ack, button, banner, &NoiseMark::Unmarked)
+}
+
 pub(super) fn props() -> ButtonProps {
     ButtonProps {
         text: "Acknowledge Incident".into(),
@@ -58,7 +68,7 @@ pub(super) fn assert_within_limits(msg: &SlackMessage) {
 
 #[test]
 fn short_message_is_one_section_plus_button() {
-    let msg = build_message(
+    let msg = unmarked(
         "🔥 *CRITICAL*\nline two",
         &link(),
         &props(),
@@ -75,7 +85,7 @@ fn short_message_is_one_section_plus_button() {
 
 #[test]
 fn json_shape_is_what_slack_expects() {
-    let msg = build_message("hello *world*", &link(), &props(), &StatusBanner::Firing);
+    let msg = unmarked("hello *world*", &link(), &props(), &StatusBanner::Firing);
     let json = to_json_blocks(&msg);
     assert_eq!(
         json,
@@ -90,6 +100,11 @@ fn json_shape_is_what_slack_expects() {
                     "text": { "type": "plain_text", "text": "Acknowledge Incident" },
                     "url": "https://versus.example.com/api/incidents/ack/tok123",
                     "style": "primary"
+                }, {
+                    "type": "button",
+                    "action_id": "versus_noise_link",
+                    "text": { "type": "plain_text", "text": "Noise" },
+                    "url": "https://versus.example.com/api/incidents/ack/tok123"
                 }]
             }
         ])
@@ -97,22 +112,30 @@ fn json_shape_is_what_slack_expects() {
     let interactive = AckControl::Interactive {
         action_value: "incident-42".into(),
     };
-    let msg = build_message("x", &interactive, &props(), &StatusBanner::Firing);
+    let msg = unmarked("x", &interactive, &props(), &StatusBanner::Firing);
     assert_eq!(
         buttons(&msg),
-        vec![json!({
-            "type": "button",
-            "action_id": "versus_ack",
-            "text": { "type": "plain_text", "text": "Acknowledge Incident" },
-            "value": "incident-42",
-            "style": "primary"
-        })]
+        vec![
+            json!({
+                "type": "button",
+                "action_id": "versus_ack",
+                "text": { "type": "plain_text", "text": "Acknowledge Incident" },
+                "value": "incident-42",
+                "style": "primary"
+            }),
+            json!({
+                "type": "button",
+                "action_id": "versus_noise",
+                "text": { "type": "plain_text", "text": "Noise" },
+                "value": "incident-42"
+            })
+        ]
     );
 }
 
 #[test]
 fn message_content_carries_text_blocks_and_colour() {
-    let msg = build_message("x", &link(), &props(), &StatusBanner::Firing);
+    let msg = unmarked("x", &link(), &props(), &StatusBanner::Firing);
     let content = serde_json::to_value(to_message_content(&msg)).unwrap();
     assert_eq!(content["text"], "x");
     assert_eq!(content["blocks"], to_json_blocks(&msg));
@@ -120,7 +143,7 @@ fn message_content_carries_text_blocks_and_colour() {
         at: "10:00".into(),
         was_escalated: false,
     };
-    let msg = build_message("x", &link(), &props(), &resolved);
+    let msg = unmarked("x", &link(), &props(), &resolved);
     let content = serde_json::to_value(to_message_content(&msg)).unwrap();
     assert_eq!(content["attachments"][0]["color"], colors::RESOLVED);
     assert_eq!(content["attachments"][0]["blocks"], to_json_blocks(&msg));
@@ -131,32 +154,38 @@ fn message_content_carries_text_blocks_and_colour() {
 fn button_presence_rules() {
     let firing = StatusBanner::Firing;
     assert_eq!(
-        buttons(&build_message("x", &AckControl::None, &props(), &firing)).len(),
+        buttons(&unmarked("x", &AckControl::None, &props(), &firing)).len(),
         0
     );
     assert_eq!(
-        buttons(&build_message("x", &link(), &props(), &firing)).len(),
-        1
+        buttons(&unmarked("x", &link(), &props(), &firing)).len(),
+        2,
+        "Acknowledge and Noise"
     );
     let disabled = ButtonProps {
         disabled: true,
         ..props()
     };
     assert_eq!(
-        buttons(&build_message("x", &link(), &disabled, &firing)).len(),
+        buttons(&unmarked("x", &link(), &disabled, &firing)).len(),
         0
     );
-    let msg = build_message("x", &link(), &disabled, &firing);
+    let msg = unmarked("x", &link(), &disabled, &firing);
     assert_eq!(msg.blocks.len(), 1);
-    // Any status but firing replaces the button with a status line.
+    // Any status but firing replaces the acknowledge button with a status line; the noise button stays.
     let acked = StatusBanner::Acknowledged {
         by: "<@U012ABC>".into(),
         at: "Jan 02, 2024 15:10:00 UTC".into(),
+        by_link: false,
     };
-    let msg = build_message("x", &link(), &props(), &acked);
-    assert_eq!(buttons(&msg).len(), 0);
+    let msg = unmarked("x", &link(), &props(), &acked);
+    let left: Vec<Value> = buttons(&msg)
+        .iter()
+        .map(|b| b["action_id"].clone())
+        .collect();
+    assert_eq!(left, vec![json!("versus_noise_link")]);
     let json = to_json_blocks(&msg);
-    let status = json.as_array().unwrap().last().unwrap();
+    let status = &json.as_array().unwrap()[1];
     assert_eq!(
         status,
         &json!({
@@ -174,7 +203,7 @@ fn button_styles_and_text() {
             style: style.map(str::to_string),
             ..props()
         };
-        buttons(&build_message("x", &link(), &p, &StatusBanner::Firing))[0]
+        buttons(&unmarked("x", &link(), &p, &StatusBanner::Firing))[0]
             .get("style")
             .cloned()
     };
@@ -188,7 +217,7 @@ fn button_styles_and_text() {
         text: "A".repeat(200),
         ..props()
     };
-    let b = &buttons(&build_message("x", &link(), &long, &StatusBanner::Firing))[0];
+    let b = &buttons(&unmarked("x", &link(), &long, &StatusBanner::Firing))[0];
     assert_eq!(
         b["text"]["text"].as_str().unwrap().chars().count(),
         BUTTON_TEXT_MAX
@@ -197,7 +226,7 @@ fn button_styles_and_text() {
         text: "  ".into(),
         ..props()
     };
-    let b = &buttons(&build_message("x", &link(), &empty, &StatusBanner::Firing))[0];
+    let b = &buttons(&unmarked("x", &link(), &empty, &StatusBanner::Firing))[0];
     assert_eq!(b["text"]["text"], "Acknowledge");
 }
 
@@ -206,7 +235,7 @@ fn invalid_or_overlong_ack_links_are_written_out_instead() {
     let bad = AckControl::Link {
         url: "versus.local/ack/1".into(),
     };
-    let msg = build_message("x", &bad, &props(), &StatusBanner::Firing);
+    let msg = unmarked("x", &bad, &props(), &StatusBanner::Firing);
     assert!(buttons(&msg).is_empty());
     assert_eq!(
         section_texts(&msg)[1],
@@ -215,7 +244,7 @@ fn invalid_or_overlong_ack_links_are_written_out_instead() {
     let long = AckControl::Interactive {
         action_value: "v".repeat(BUTTON_VALUE_MAX + 1),
     };
-    let msg = build_message("x", &long, &props(), &StatusBanner::Firing);
+    let msg = unmarked("x", &long, &props(), &StatusBanner::Firing);
     assert!(buttons(&msg).is_empty());
     assert_eq!(msg.blocks.len(), 2);
 }
@@ -256,12 +285,16 @@ fn banners_and_colours() {
         ),
     ];
     for (banner, line, color) in cases {
-        let msg = build_message("body", &link(), &props(), &banner);
+        let msg = unmarked("body", &link(), &props(), &banner);
         let json = to_json_blocks(&msg);
         assert_eq!(json[1]["type"], "context");
         assert_eq!(json[1]["elements"][0]["text"], line);
         assert_eq!(msg.color.as_deref(), Some(color));
-        assert!(buttons(&msg).is_empty());
+        let left: Vec<Value> = buttons(&msg)
+            .iter()
+            .map(|b| b["action_id"].clone())
+            .collect();
+        assert_eq!(left, vec![json!("versus_noise_link")], "only Noise stays");
         assert!(msg.text.ends_with(" — body"), "{}", msg.text);
     }
 }
@@ -271,32 +304,35 @@ fn a_100_kb_message_is_cut_to_slack_limits() {
     let line = "📝 *Description*: checkout has an error rate above 0.5 for 5 minutes — ünïcödé 日本語 text\n";
     let rendered = line.repeat(100_000 / line.len() + 1);
     assert!(rendered.len() > 100_000);
-    let msg = build_message(&rendered, &link(), &props(), &StatusBanner::Firing);
+    let msg = unmarked(&rendered, &link(), &props(), &StatusBanner::Firing);
     assert_within_limits(&msg);
     let texts = section_texts(&msg);
     // Cut at line boundaries, and nothing lost: the sections are the lines again.
     assert_eq!(texts.join("\n"), rendered.trim_end());
-    assert_eq!(buttons(&msg).len(), 1, "the button survives the split");
+    assert_eq!(buttons(&msg).len(), 2, "the buttons survive the split");
 }
 
 #[test]
 fn text_over_the_block_budget_ends_with_a_truncation_note() {
     let line = "📝 *Description*: checkout has an error rate above 0.5 for 5 minutes — ünïcödé 日本語 text\n";
     let rendered = line.repeat(400_000 / line.len());
-    for banner in [
-        StatusBanner::Firing,
-        StatusBanner::PagingFailed {
-            reason: "x".repeat(5000),
-        },
+    for (banner, tail) in [
+        (StatusBanner::Firing, 1),
+        (
+            StatusBanner::PagingFailed {
+                reason: "x".repeat(5000),
+            },
+            2,
+        ),
     ] {
-        let msg = build_message(&rendered, &link(), &props(), &banner);
+        let msg = unmarked(&rendered, &link(), &props(), &banner);
         assert_within_limits(&msg);
         assert_eq!(msg.blocks.len(), MAX_BLOCKS);
         let texts = section_texts(&msg);
         assert_eq!(
             texts.len(),
-            MAX_BLOCKS - 1,
-            "one block is the button or the status line"
+            MAX_BLOCKS - tail,
+            "the buttons, or the status line and the noise button, keep their blocks"
         );
         assert!(texts
             .last()
@@ -311,7 +347,7 @@ fn text_over_the_block_budget_ends_with_a_truncation_note() {
 #[test]
 fn text_that_fits_in_the_block_budget_is_not_truncated() {
     let rendered = "y".repeat(SECTION_TEXT_MAX * 3);
-    let msg = build_message(
+    let msg = unmarked(
         &rendered,
         &AckControl::None,
         &props(),
@@ -327,7 +363,7 @@ fn text_that_fits_in_the_block_budget_is_not_truncated() {
 fn multibyte_text_is_cut_on_char_boundaries() {
     // No line breaks or spaces: the cut has to fall between characters. 🔥 is 2 UTF-16 units, 4 bytes.
     let rendered = "日🔥é".repeat(5000);
-    let msg = build_message(
+    let msg = unmarked(
         &rendered,
         &AckControl::None,
         &props(),
@@ -344,7 +380,7 @@ fn multibyte_text_is_cut_on_char_boundaries() {
 #[test]
 fn long_lines_split_at_spaces() {
     let rendered = "word ".repeat(2000);
-    let msg = build_message(
+    let msg = unmarked(
         &rendered,
         &AckControl::None,
         &props(),
@@ -362,7 +398,7 @@ fn split_code_blocks_are_closed_and_reopened() {
         .map(|i| format!("log line {i:04} something happened\n"))
         .collect();
     let rendered = format!("*Logs*:\n```\n{log}```\nafter");
-    let msg = build_message(
+    let msg = unmarked(
         &rendered,
         &AckControl::None,
         &props(),
@@ -379,13 +415,13 @@ fn split_code_blocks_are_closed_and_reopened() {
 
 #[test]
 fn blank_lines_are_collapsed_and_empty_text_still_sends() {
-    let msg = build_message(
+    let msg = unmarked(
         "\n\n a  \r\n\r\n\r\n\nb \n\n\n",
         &AckControl::None,
         &props(),
         &StatusBanner::Firing,
     );
     assert_eq!(section_texts(&msg), vec![" a\n\nb".to_string()]);
-    let msg = build_message(" \n\n ", &AckControl::None, &props(), &StatusBanner::Firing);
+    let msg = unmarked(" \n\n ", &AckControl::None, &props(), &StatusBanner::Firing);
     assert_eq!(section_texts(&msg), vec![EMPTY_MESSAGE.to_string()]);
 }
