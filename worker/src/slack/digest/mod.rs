@@ -53,7 +53,10 @@ impl DigestMessage {
 /// The digest of the period ending at `period_end_ms`, reporting `current` against `previous`.
 pub fn compose(current: &ReportView, previous: &ReportView, period_end_ms: i64) -> DigestMessage {
     let header = ellipsize(
-        &format!("On-call report: {} – {}", current.from, current.to),
+        &format!(
+            "On-call report: {}",
+            numbers::days(&current.from, &current.to)
+        ),
         HEADER_MAX,
     );
     let blocks = vec![
@@ -81,8 +84,8 @@ pub fn compose(current: &ReportView, previous: &ReportView, period_end_ms: i64) 
         )),
         SlackContextBlock::new(vec![SlackContextBlockElement::MarkDown(
             SlackBlockMarkDownText::new(format!(
-                "Changes (▲ ▼) are against {} – {}.",
-                previous.from, previous.to
+                "Changes (▲ ▼) are against {}.",
+                numbers::days(&previous.from, &previous.to)
             )),
         )])
         .into(),
@@ -219,9 +222,8 @@ fn mrkdwn(text: String) -> SlackBlockText {
 fn fallback(now: &ReportView, before: &ReportView) -> String {
     ellipsize(
         &format!(
-            "On-call report {} – {}: {} incidents, {} acknowledged, {} paged, {} resolved without ack, noise {}; time to acknowledge p50 {}, time to resolve p50 {}.",
-            now.from,
-            now.to,
+            "On-call report {}: {} incidents, {} acknowledged, {} paged, {} resolved without ack, noise {}; time to acknowledge p50 {}, time to resolve p50 {}.",
+            numbers::days(&now.from, &now.to),
             numbers::count(now.total, before.total),
             now.acknowledged,
             now.paged,

@@ -1,4 +1,27 @@
-//! How the digest writes its numbers: durations, percentages, and the change against the previous period.
+//! How the digest writes its numbers: the days covered, durations, percentages, and the change against the
+//! previous period.
+
+use chrono::{DateTime, TimeDelta};
+
+/// The days from `from` to `to` (RFC 3339, `to` exclusive), as dates: `2026-11-30 – 2026-12-06`, or one
+/// date for a single day. Text that is not RFC 3339 is shown as it is.
+pub fn days(from: &str, to: &str) -> String {
+    match (
+        DateTime::parse_from_rfc3339(from),
+        DateTime::parse_from_rfc3339(to),
+    ) {
+        (Ok(first), Ok(end)) => {
+            let first = first.date_naive();
+            let last = (end - TimeDelta::milliseconds(1)).date_naive().max(first);
+            if first == last {
+                first.to_string()
+            } else {
+                format!("{first} – {last}")
+            }
+        }
+        _ => format!("{from} – {to}"),
+    }
+}
 
 /// A duration in seconds, in at most two units: `45s`, `4m 10s`, `2h 5m`, `3d 4h`; `–` without samples.
 pub fn duration(seconds: Option<f64>) -> String {
@@ -73,6 +96,19 @@ fn arrow(change: f64, size: impl Fn(u64) -> String) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn days_are_dates_with_the_exclusive_end_left_out() {
+        assert_eq!(
+            days("2026-11-30T00:00:00+00:00", "2026-12-07T00:00:00+00:00"),
+            "2026-11-30 – 2026-12-06"
+        );
+        assert_eq!(
+            days("2026-12-07T00:00:00+00:00", "2026-12-08T00:00:00+00:00"),
+            "2026-12-07"
+        );
+        assert_eq!(days("monday", ""), "monday – ");
+    }
 
     #[test]
     fn durations_use_two_units_at_most() {

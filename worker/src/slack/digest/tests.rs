@@ -7,7 +7,7 @@ fn report(value: Value) -> ReportView {
 
 fn week() -> ReportView {
     report(json!({
-        "days": 7, "from": "2026-11-30", "to": "2026-12-06",
+        "days": 7, "from": "2026-11-30T00:00:00+00:00", "to": "2026-12-07T00:00:00+00:00",
         "total": 12, "acknowledged": 9, "escalated": 2, "paged": 2, "resolved_without_ack": 1,
         "time_to_ack_seconds": {"p50": 250.0, "p90": 900.0},
         "time_to_resolve_seconds": {"p50": 3600.0, "p90": null},
@@ -25,7 +25,7 @@ fn week() -> ReportView {
 
 fn previous() -> ReportView {
     report(json!({
-        "from": "2026-11-23", "to": "2026-11-29", "total": 9, "acknowledged": 9, "paged": 3,
+        "from": "2026-11-23T00:00:00+00:00", "to": "2026-11-30T00:00:00+00:00", "total": 9, "acknowledged": 9, "paged": 3,
         "resolved_without_ack": 1,
         "time_to_ack_seconds": {"p50": 310.0, "p90": 900.0},
         "noise": {"count": 1, "rate": 0.1111}
@@ -172,9 +172,14 @@ fn long_hostile_names_are_cut_before_escaping_and_sections_stay_within_slack_lim
 
 #[test]
 fn an_empty_report_still_says_each_section() {
-    let empty = report(json!({"from": "2026-12-07", "to": "2026-12-07"}));
+    let empty =
+        report(json!({"from": "2026-12-07T00:00:00+00:00", "to": "2026-12-08T00:00:00+00:00"}));
     let message = compose(&empty, &empty, 5);
     let text = texts(&message);
+    assert_eq!(
+        body(&message)["blocks"][0]["text"]["text"],
+        "On-call report: 2026-12-07"
+    );
     assert!(text.contains("*Incidents*\n0 (=)"), "{text}");
     assert!(
         text.contains("*Time to acknowledge*\np50 – · p90 –"),
