@@ -4,7 +4,7 @@ use crate::auth::{require_ingest_auth, IngestCredentials};
 use crate::ingest::budget::BodyBudget;
 use crate::ingest::offload::Offload;
 use crate::routes::ack_headers::ack_security_headers;
-use crate::routes::{ack, health, heartbeats, ingest, slack_interactions};
+use crate::routes::{ack, health, heartbeats, ingest, reports, slack_interactions};
 use crate::state::AppState;
 use actix_web::dev::Server;
 use actix_web::middleware::from_fn;
@@ -15,6 +15,7 @@ use std::sync::Arc;
 use versus_shared::domain::ack_token::AckSigner;
 use versus_shared::domain::heartbeat::HeartbeatStore;
 use versus_shared::domain::incident::IncidentStore;
+use versus_shared::domain::report::ReportReader;
 use versus_shared::infra::config::Settings;
 use versus_shared::infra::health::RedisHealth;
 use versus_shared::infra::redis_conn::RedisConnection;
@@ -57,8 +58,9 @@ impl Application {
 pub fn app_state(settings: Settings) -> anyhow::Result<AppState> {
     let redis =
         RedisConnection::from_settings(&settings.redis).context("invalid Redis settings")?;
-    let incidents = IncidentStore::from_settings(redis.clone(), &settings.redis);
-    let heartbeats = HeartbeatStore::from_settings(redis.clone(), &settings.redis);
+    let incidents = IncidentStore::from_settings(redis.clone(), &settings);
+    let heartbeats = HeartbeatStore::from_settings(redis.clone(), &settings);
+    let reports = ReportReader::from_settings(redis.clone(), &settings);
     let signer = AckSigner::from_settings(&settings);
     Ok(AppState {
         body_budget: BodyBudget::new(settings.alert.body_budget_bytes),
@@ -71,6 +73,7 @@ pub fn app_state(settings: Settings) -> anyhow::Result<AppState> {
         settings: Arc::new(settings),
         incidents,
         heartbeats,
+        reports,
         redis,
         health: RedisHealth::new(),
         signer,
@@ -109,6 +112,12 @@ pub fn configure(cfg: &mut web::ServiceConfig, state: AppState) {
         web::resource("/api/heartbeats")
             .wrap(from_fn(require_ingest_auth))
             .route(web::get().to(heartbeats::list)),
+    );
+    // The report tells who acked what: it takes the ingest credentials too.
+    cfg.service(
+        web::resource("/api/reports/oncall")
+            .wrap(from_fn(require_ingest_auth))
+            .route(web::get().to(reports::oncall)),
     );
     // HEAD answers as GET does (actix sends no body) and, like GET, changes nothing.
     for base in ["/api/incidents/ack/{token}", "/api/ack/{token}"] {

@@ -7,6 +7,7 @@ use std::sync::Arc;
 use versus_shared::domain::ack_token::AckSigner;
 use versus_shared::domain::heartbeat::HeartbeatStore;
 use versus_shared::domain::incident::IncidentStore;
+use versus_shared::domain::report::ReportReader;
 use versus_shared::infra::config::Settings;
 use versus_shared::infra::health::RedisHealth;
 use versus_shared::infra::redis_conn::RedisConnection;
@@ -17,6 +18,7 @@ pub struct AppState {
     pub settings: Arc<Settings>,
     pub incidents: IncidentStore,
     pub heartbeats: HeartbeatStore,
+    pub reports: ReportReader,
     pub redis: RedisConnection,
     pub health: RedisHealth,
     /// Present when on-call is ready (enable or initialized_only).

@@ -85,8 +85,8 @@ impl WorkerApp {
         };
         let deps = Arc::new(Deps {
             composer: Composer::new(&settings, template),
-            incidents: IncidentStore::from_settings(redis.clone(), &settings.redis),
-            heartbeats: HeartbeatStore::from_settings(redis.clone(), &settings.redis),
+            incidents: IncidentStore::from_settings(redis.clone(), &settings),
+            heartbeats: HeartbeatStore::from_settings(redis.clone(), &settings),
             digest: DigestStore::new(redis.clone(), &settings.redis.stored_prefix()),
             reports: ReportReader::from_settings(redis.clone(), &settings),
             slack: SlackClient::from_settings(&settings.alert.slack)?,

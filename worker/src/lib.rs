@@ -14,6 +14,7 @@
 //! - [`heartbeats`]: start-up and periodic arming of the configured heartbeats (their checks are `handlers::heartbeat_check`).
 //! - [`digest`]: start-up and periodic arming of the on-call digest's schedule (its runs are `handlers::digest`).
 //! - [`dead_letters`]: `versus-worker dead-letters list|requeue`.
+//! - [`report_command`]: `versus-worker report --days N [--json]`.
 
 pub mod app;
 pub mod aws;
@@ -23,4 +24,5 @@ pub mod digest;
 pub mod handlers;
 pub mod heartbeats;
 pub mod http;
+pub mod report_command;
 pub mod slack;

@@ -3,6 +3,7 @@ use clap::Parser;
 use versus_shared::app::cli::CommonArgs;
 use versus_worker::app::WorkerApp;
 use versus_worker::dead_letters::DeadLetterCommand;
+use versus_worker::report_command::ReportCommand;
 
 #[derive(Debug, Parser)]
 #[command(
@@ -22,6 +23,8 @@ enum Command {
     /// Inspect and requeue jobs that failed for good.
     #[command(subcommand)]
     DeadLetters(DeadLetterCommand),
+    /// Print the on-call report of the last days (as GET /api/reports/oncall answers it).
+    Report(ReportCommand),
 }
 
 #[actix_web::main]
@@ -31,8 +34,16 @@ async fn main() {
         command,
     } = Args::parse();
     let mut settings = args.settings_or_exit("versus-worker");
-    if let Some(Command::DeadLetters(command)) = command {
-        if let Err(error) = versus_worker::dead_letters::run(&settings, command).await {
+    if let Some(command) = command {
+        let result = match command {
+            Command::DeadLetters(command) => {
+                versus_worker::dead_letters::run(&settings, command).await
+            }
+            Command::Report(command) => {
+                versus_worker::report_command::run(&settings, command).await
+            }
+        };
+        if let Err(error) = result {
             eprintln!("versus-worker: {error:#}");
             std::process::exit(1);
         }

@@ -88,7 +88,7 @@ pub async fn acknowledge(
         budget,
         state
             .incidents
-            .ack(&incident.id, "ack link", AckChannel::Link),
+            .ack(&incident.id, "ack link", AckChannel::Link, ""),
     )
     .await
     {

@@ -6,4 +6,5 @@ pub mod ack_page;
 pub mod health;
 pub mod heartbeats;
 pub mod ingest;
+pub mod reports;
 pub mod slack_interactions;

@@ -121,12 +121,22 @@ pub async fn interactions(
         return HttpResponse::Ok().finish();
     };
     // Only a real user id is kept: the banner writes it as a mention, and anything else could write mrkdwn.
-    let user = payload["user"]["id"]
-        .as_str()
+    let user_id = payload["user"]["id"].as_str();
+    let user = user_id
         .and_then(mrkdwn::user_mention)
         .unwrap_or_else(|| "a Slack user".into());
+    // The report credits the same user id the mention was made of, or no one.
+    let person = user_id
+        .filter(|id| mrkdwn::user_mention(id).is_some())
+        .map(|id| format!("slack:{id}"))
+        .unwrap_or_default();
     let budget = state.settings.redis.write_budget();
-    match tokio::time::timeout(budget, state.incidents.ack(&id, &user, AckChannel::Slack)).await {
+    match tokio::time::timeout(
+        budget,
+        state.incidents.ack(&id, &user, AckChannel::Slack, &person),
+    )
+    .await
+    {
         Ok(Ok(result)) => {
             record(&id, &result, "slack");
             HttpResponse::Ok().finish()

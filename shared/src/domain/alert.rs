@@ -95,6 +95,21 @@ impl<'a> AlertView<'a> {
             .map(str::to_lowercase)
     }
 
+    /// The `team` label, for the on-call report.
+    pub fn team(&self) -> Option<&'a str> {
+        self.label(&["team", "Team"])
+    }
+
+    /// The `service` label, for the on-call report.
+    pub fn service(&self) -> Option<&'a str> {
+        self.label(&["service", "ServiceName", "service_name"])
+    }
+
+    /// Alertmanager's receiver: the route that delivered the notification.
+    pub fn receiver(&self) -> Option<&'a str> {
+        non_empty(self.value.get("receiver"))
+    }
+
     pub fn service_or_instance(&self) -> Option<&'a str> {
         self.label(&[
             "service",

@@ -9,5 +9,6 @@ pub mod incident;
 pub mod jobs;
 pub mod mrkdwn;
 pub mod query_parameters;
+pub mod report;
 pub mod spelling;
 pub mod template;

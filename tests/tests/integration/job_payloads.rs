@@ -39,6 +39,7 @@ fn incident(id: &str, group: &str, resolved: bool, signature: &str) -> NewIncide
         alert_signature: signature.into(),
         resolve_aws: true,
         unknown_parameters: Default::default(),
+        report: Default::default(),
     }
 }
 
@@ -110,7 +111,10 @@ async fn every_job_the_incident_scripts_write_reads_as_its_rust_type() {
         .ingest(&incident("inc-3", "group-3", false, "sig"))
         .await
         .unwrap();
-    let acked = store.ack("inc-3", "U123", AckChannel::Slack).await.unwrap();
+    let acked = store
+        .ack("inc-3", "U123", AckChannel::Slack, "slack:U123")
+        .await
+        .unwrap();
     assert!(matches!(acked, AckResult::Acked { .. }), "{acked:?}");
     store
         .ingest(&incident("inc-4", "group-4", false, "sig"))

@@ -2,6 +2,7 @@
 //! resolving a heartbeat's incident is the very code ingest runs.
 
 use crate::domain::incident::scripts::LIB as INCIDENT_LIB;
+use crate::domain::report::scripts::LIB as REPORT_LIB;
 use crate::infra::queue::scripts::LIB as QUEUE_LIB;
 use redis::Script;
 use std::sync::LazyLock;
@@ -9,7 +10,9 @@ use std::sync::LazyLock;
 const LIB: &str = include_str!("lua/lib.lua");
 
 fn with_libs(body: &str) -> Script {
-    Script::new(&format!("{QUEUE_LIB}\n{INCIDENT_LIB}\n{LIB}\n{body}"))
+    Script::new(&format!(
+        "{QUEUE_LIB}\n{REPORT_LIB}\n{INCIDENT_LIB}\n{LIB}\n{body}"
+    ))
 }
 
 macro_rules! script {

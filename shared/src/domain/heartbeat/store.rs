@@ -4,7 +4,7 @@ use super::check::{CheckOutcome, CheckPlan, CheckReply};
 use super::scripts;
 use super::status::HeartbeatStatus;
 use crate::domain::incident::StoreError;
-use crate::infra::config::{HeartbeatSettings, RedisSettings};
+use crate::infra::config::{HeartbeatSettings, Settings};
 use crate::infra::queue::new_job_id;
 use crate::infra::redis_conn::RedisConnection;
 use std::collections::HashMap;
@@ -24,6 +24,8 @@ pub struct HeartbeatStore {
     conn: RedisConnection,
     prefix: String,
     retention: Duration,
+    /// How long the report summary of an incident it opens is kept (`reports.retention_days`).
+    report_retention: Duration,
 }
 
 fn millis(duration: Duration) -> u64 {
@@ -36,12 +38,20 @@ impl HeartbeatStore {
             conn: conn.into(),
             prefix: prefix.to_string(),
             retention,
+            report_retention: crate::infra::config::ReportSettings::default().retention(),
         }
     }
 
-    /// The store under `redis.key_prefix`; incidents it opens are kept `redis.retention_hours`.
-    pub fn from_settings(conn: RedisConnection, redis: &RedisSettings) -> Self {
-        Self::new(conn, &redis.stored_prefix(), redis.retention())
+    /// The store under `redis.key_prefix`; incidents it opens are kept `redis.retention_hours`, and their
+    /// report summaries `reports.retention_days`.
+    pub fn from_settings(conn: RedisConnection, settings: &Settings) -> Self {
+        let mut store = Self::new(
+            conn,
+            &settings.redis.stored_prefix(),
+            settings.redis.retention(),
+        );
+        store.report_retention = settings.reports.retention();
+        store
     }
 
     pub fn key(&self, name: &str) -> String {
@@ -127,6 +137,7 @@ impl HeartbeatStore {
             .arg(format!(
                 "Heartbeat {name} missed: no beat was ever received"
             ))
+            .arg(millis(self.report_retention))
             .invoke_async(&mut self.conn.clone())
             .await?;
         Ok(CheckOutcome::from_reply(reply)?)

@@ -18,7 +18,8 @@ mod store;
 pub use payload::PayloadError;
 pub use record::{decode_fields, Incident, SlackMessageRef};
 pub use replies::{
-    AckResult, EscalateDecision, EscalationResult, IngestOutcome, IngestResult, UnexpectedReply,
+    AckResult, EscalateDecision, EscalationResult, IngestOutcome, IngestResult, NoiseResult,
+    UnexpectedReply,
 };
 pub use state::{AckChannel, IncidentState, UnknownState};
 pub use store::{IncidentStore, NewIncident, OncallPlan, PreparedIngest, StoreError};

@@ -277,3 +277,46 @@ mod tests {
         assert!(IngestResult::from_reply(reply(["merged", "i", "", ""])).is_err());
     }
 }
+
+/// What marking an incident as noise (or taking the mark back) did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum NoiseResult {
+    Marked,
+    AlreadyMarked,
+    Unmarked,
+    NotMarked,
+    /// No summary: an incident from before reports, or past `reports.retention_days`.
+    Missing,
+}
+
+impl NoiseResult {
+    pub(super) fn from_reply((result,): (String,)) -> Result<Self, UnexpectedReply> {
+        Ok(match result.as_str() {
+            "marked" => NoiseResult::Marked,
+            "already_marked" => NoiseResult::AlreadyMarked,
+            "unmarked" => NoiseResult::Unmarked,
+            "not_marked" => NoiseResult::NotMarked,
+            "missing" => NoiseResult::Missing,
+            other => return Err(unexpected("noise", other)),
+        })
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            NoiseResult::Marked => "marked",
+            NoiseResult::AlreadyMarked => "already_marked",
+            NoiseResult::Unmarked => "unmarked",
+            NoiseResult::NotMarked => "not_marked",
+            NoiseResult::Missing => "missing",
+        }
+    }
+
+    /// Whether the incident is marked after the call (`None` when it has no summary).
+    pub fn is_noise(self) -> Option<bool> {
+        match self {
+            NoiseResult::Marked | NoiseResult::AlreadyMarked => Some(true),
+            NoiseResult::Unmarked | NoiseResult::NotMarked => Some(false),
+            NoiseResult::Missing => None,
+        }
+    }
+}

@@ -1,6 +1,7 @@
-//! The incident state machine's Lua scripts. Each has the queue library prepended, so that a state change
-//! and the jobs it causes are one atomic step.
+//! The incident state machine's Lua scripts. Each has the queue and report libraries prepended, so that a
+//! state change, the jobs it causes and its place in the on-call report are one atomic step.
 
+use crate::domain::report::scripts::LIB as REPORT_LIB;
 use crate::infra::queue::scripts::LIB as QUEUE_LIB;
 use redis::Script;
 use std::sync::LazyLock;
@@ -10,7 +11,7 @@ use std::sync::LazyLock;
 pub(crate) const LIB: &str = include_str!("lua/lib.lua");
 
 fn with_libs(body: &str) -> Script {
-    Script::new(&format!("{QUEUE_LIB}\n{LIB}\n{body}"))
+    Script::new(&format!("{QUEUE_LIB}\n{REPORT_LIB}\n{LIB}\n{body}"))
 }
 
 macro_rules! script {
@@ -24,3 +25,4 @@ script!(ACK, "lua/ack.lua");
 script!(ESCALATE_BEGIN, "lua/escalate_begin.lua");
 script!(ESCALATE_FINISH, "lua/escalate_finish.lua");
 script!(SLACK_POSTED, "lua/slack_posted.lua");
+script!(NOISE, "lua/noise.lua");

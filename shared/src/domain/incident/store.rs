@@ -4,12 +4,13 @@ use super::payload;
 use super::record::{decode_fields, Incident};
 use super::replies::{
     AckReply, AckResult, EscalateDecision, EscalateReply, EscalationResult, IngestReply,
-    IngestResult, UnexpectedReply,
+    IngestResult, NoiseResult, UnexpectedReply,
 };
 use super::scripts;
 use super::state::AckChannel;
 use crate::domain::query_parameters::UnknownParameters;
-use crate::infra::config::RedisSettings;
+use crate::domain::report::ReportLabels;
+use crate::infra::config::Settings;
 use crate::infra::redis_conn::RedisConnection;
 use crate::infra::replication::{
     run_one, ReplicatedWrite, ReplicatedWriter, ReplicationError, Shortfall,
@@ -85,6 +86,8 @@ pub struct NewIncident {
     pub unknown_parameters: UnknownParameters,
     /// The Slack channel the request named (`?slack_channel_id=`); `None` posts to `alert.slack.channel_id`.
     pub slack_channel: Option<String>,
+    /// What the on-call report groups it by.
+    pub report: ReportLabels,
 }
 
 /// Incidents ready to store: see [`IncidentStore::prepare_ingest`].
@@ -98,7 +101,12 @@ pub struct IncidentStore {
     compress_payloads: bool,
     /// Present when state changes wait for replicas (`redis.min_replicas_acked` above 0).
     replication: Option<ReplicatedWriter>,
+    /// How long an incident's report summary is kept (`reports.retention_days`).
+    report_retention: Duration,
 }
+
+/// `reports.retention_days`' default, for a store built without settings.
+const DEFAULT_REPORT_RETENTION: Duration = Duration::from_secs(90 * 86_400);
 
 impl IncidentStore {
     pub fn new(conn: impl Into<RedisConnection>, prefix: &str, retention: Duration) -> Self {
@@ -108,15 +116,25 @@ impl IncidentStore {
             retention,
             compress_payloads: true,
             replication: None,
+            report_retention: DEFAULT_REPORT_RETENTION,
         }
     }
 
-    /// The store under `redis.key_prefix`, keeping records `redis.retention_hours`, compressing payloads
-    /// as `redis.compress_payloads` says and replicating state changes as `redis.min_replicas_acked` says.
-    pub fn from_settings(conn: RedisConnection, redis: &RedisSettings) -> Self {
+    /// How long report summaries are kept (`reports.retention_days`).
+    pub fn report_retention(mut self, retention: Duration) -> Self {
+        self.report_retention = retention;
+        self
+    }
+
+    /// The store under `redis.key_prefix`, keeping records `redis.retention_hours` and report summaries
+    /// `reports.retention_days`, compressing payloads as `redis.compress_payloads` says and replicating state
+    /// changes as `redis.min_replicas_acked` says.
+    pub fn from_settings(conn: RedisConnection, settings: &Settings) -> Self {
+        let redis = &settings.redis;
         Self::new(conn, &redis.stored_prefix(), redis.retention())
             .compress_payloads(redis.compress_payloads)
             .replicated(ReplicatedWriter::from_settings(redis))
+            .report_retention(settings.reports.retention())
     }
 
     /// Whether state changes wait for replicas, and how (see [`ReplicatedWriter`]).
@@ -169,7 +187,12 @@ impl IncidentStore {
             .arg(&incident.occurrences)
             .arg(incident.legacy_dedup_key.as_deref().unwrap_or(""))
             .arg(incident.unknown_parameters.to_field())
-            .arg(incident.slack_channel.as_deref().unwrap_or(""));
+            .arg(incident.slack_channel.as_deref().unwrap_or(""))
+            .arg(&incident.report.alertname)
+            .arg(&incident.report.receiver)
+            .arg(&incident.report.team)
+            .arg(&incident.report.service)
+            .arg(self.report_retention.as_millis() as u64);
         invocation
     }
 
@@ -248,17 +271,44 @@ impl IncidentStore {
         Ok(Incident::from_hash(decode_fields(raw)))
     }
 
-    /// Acknowledges the incident for `by` (a Slack user id, or how a link ack is named).
-    pub async fn ack(&self, id: &str, by: &str, via: AckChannel) -> Result<AckResult, StoreError> {
+    /// Acknowledges the incident for `by` (a Slack user mention, or how a link ack is named). `person` is
+    /// who the on-call report credits: `""` for a link ack that gave no name, `slack:{user id}` for Slack.
+    pub async fn ack(
+        &self,
+        id: &str,
+        by: &str,
+        via: AckChannel,
+        person: &str,
+    ) -> Result<AckResult, StoreError> {
         let mut script = scripts::ACK.prepare_invoke();
         script
             .key(self.key(id))
             .arg(&self.prefix)
             .arg(id)
             .arg(by)
-            .arg(via.as_str());
+            .arg(via.as_str())
+            .arg(person);
         let reply: AckReply = self.change(ReplicatedWrite::Ack, script).await?;
         Ok(AckResult::from_reply(reply)?)
+    }
+
+    /// Marks the incident as noise (`noise` true) or takes the mark back, for the on-call report; `by` is
+    /// written as an ack's `by` is. Idempotent. It waits for replicas like an ack.
+    pub async fn mark_noise(
+        &self,
+        id: &str,
+        noise: bool,
+        by: &str,
+    ) -> Result<NoiseResult, StoreError> {
+        let mut script = scripts::NOISE.prepare_invoke();
+        script
+            .key(self.key(id))
+            .arg(&self.prefix)
+            .arg(id)
+            .arg(if noise { "1" } else { "0" })
+            .arg(by);
+        let reply: (String,) = self.change(ReplicatedWrite::NoiseMark, script).await?;
+        Ok(NoiseResult::from_reply(reply)?)
     }
 
     /// The escalation claim. It waits for replicas like the other state changes, but a shortfall never

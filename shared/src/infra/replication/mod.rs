@@ -39,14 +39,17 @@ pub enum ReplicatedWrite {
     EscalateClaim,
     /// The generated ack secret, stored once for every process of the installation.
     AckSecret,
+    /// A noise mark (or its removal) for the on-call report.
+    NoiseMark,
 }
 
 impl ReplicatedWrite {
-    pub const ALL: [ReplicatedWrite; 4] = [
+    pub const ALL: [ReplicatedWrite; 5] = [
         Self::Ingest,
         Self::Ack,
         Self::EscalateClaim,
         Self::AckSecret,
+        Self::NoiseMark,
     ];
 
     pub fn label(self) -> &'static str {
@@ -55,6 +58,7 @@ impl ReplicatedWrite {
             Self::Ack => "ack",
             Self::EscalateClaim => "escalate",
             Self::AckSecret => "ack_secret",
+            Self::NoiseMark => "noise_mark",
         }
     }
 

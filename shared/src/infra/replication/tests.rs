@@ -63,7 +63,7 @@ fn only_the_escalation_claim_is_never_refused() {
         .filter(|w| w.may_be_refused())
         .map(ReplicatedWrite::label)
         .collect();
-    assert_eq!(refusable, ["ingest", "ack", "ack_secret"]);
+    assert_eq!(refusable, ["ingest", "ack", "ack_secret", "noise_mark"]);
 }
 
 #[test]

@@ -12,7 +12,8 @@ local resolved = ''
 if incident then
   local state = redis.call('HGET', vi_key(prefix, incident), 'state') or ''
   if vi_is_open(state) then
-    vi_resolve(prefix, incident, state, now, ARGV[5] == '1', tonumber(ARGV[6]), {'resolved_by', 'heartbeat'})
+    vi_resolve(prefix, incident, state, now, ARGV[5] == '1', tonumber(ARGV[6]), {'resolved_by', 'heartbeat'},
+      'resolved')
     resolved = incident
   end
   redis.call('HDEL', key, 'incident')

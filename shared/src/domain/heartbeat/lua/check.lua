@@ -4,7 +4,7 @@
 -- finds the outage's incident recorded, so each outage opens at most one incident.
 -- ARGV: 1 prefix, 2 name, 3 job_id (this run's), 4 interval_ms, 5 page (0|1), 6 wait_ms, 7 plan_arn,
 --       8 slack_channel ('' = the configured one), 9 retention_ms, 10 new_incident_id, 11 new_job_id,
---       12 title (missed after beating), 13 title (never beaten)
+--       12 title (missed after beating), 13 title (never beaten), 14 report_retention_ms (reports.retention_days)
 -- Returns {outcome, detail, since_ms, deadline_ms}: outcome is healthy (detail: the next check job) |
 -- opened (detail: the new incident) | open (detail: the outage's incident) | superseded (another check is
 -- pending: this one is a leftover and ends).
@@ -45,6 +45,7 @@ if ARGV[8] ~= '' then
   fields[#fields + 1] = 'slack_channel'
   fields[#fields + 1] = ARGV[8]
 end
-vi_create(prefix, id, fields, ARGV[5] == '1' and {tonumber(ARGV[6]), ARGV[7]} or nil, tonumber(ARGV[9]), now)
+vi_create(prefix, id, fields, ARGV[5] == '1' and {tonumber(ARGV[6]), ARGV[7]} or nil, tonumber(ARGV[9]), now,
+  {{'critical', name, 'heartbeat', '', '', '1'}, tonumber(ARGV[14])})
 redis.call('HSET', key, 'incident', id, 'missed_for', vq_int(since))
 return {'opened', id, vq_int(since), vq_int(deadline)}

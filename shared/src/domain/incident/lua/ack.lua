@@ -1,4 +1,5 @@
--- Acknowledges an incident. ARGV: prefix, id, by, via (link|slack)
+-- Acknowledges an incident. ARGV: prefix, id, by, via (link|slack), person (the report's name for who acked:
+-- '' for a link ack that gave no name, slack:{user id} for a Slack ack)
 -- Returns {result, state, time_ms, detail}: result is acked | already_acked | escalated | resolved | missing
 -- KEYS[1]: the incident's hash, declared for Cluster routing (every key below shares its hash tag).
 local prefix, id = ARGV[1], ARGV[2]
@@ -13,6 +14,7 @@ local failed_page = state == 'escalated' and (not f[4] or f[4] == '') and f[8] a
 if state == 'pending' or failed_page then
   local now = vq_now_ms()
   redis.call('HSET', key, 'state', 'acked', 'acked_ms', now, 'acked_by', ARGV[3], 'acked_via', ARGV[4], 'updated_ms', now)
+  vr_ack(prefix, id, now, ARGV[4], ARGV[5] or '')
   vi_slack_update(prefix, id, 'acked', now)
   return {'acked', 'acked', tostring(now), f[7] or '0'}
 elseif state == 'acked' then

@@ -7,6 +7,8 @@
 --       18 legacy_dedup_key ('' = none; the key an earlier release gave the same group, when it differs)
 --       19 unknown_params (the request's query parameters Versus does not know, JSON; '' = none)
 --       20 slack_channel (the channel the request named with ?slack_channel_id; '' = the configured one)
+--       21 alertname, 22 receiver, 23 team, 24 service (the on-call report's labels; '' = none),
+--       25 report_retention_ms (reports.retention_days)
 -- Returns {outcome, incident_id, previous_state, open_ms}: outcome is created | updated | unchanged | resolved |
 -- duplicate_request (a retry of a request seen within request_ttl, unless it fires again what has resolved
 -- since); open_ms is how long a resolved incident was open (for time-to-resolve).
@@ -106,7 +108,8 @@ if open_id and ARGV[7] ~= 'resolved' and ARGV[12] == 'alertmanager' then
     end
   end
   if seen_count > 0 and fresh_count > 0 and not overlap then
-    vi_resolve(prefix, open_id, open_state, now, ARGV[16] == '1', retention, {'resolved_by', 'fired_anew'})
+    vi_resolve(prefix, open_id, open_state, now, ARGV[16] == '1', retention, {'resolved_by', 'fired_anew'},
+      'unresolved')
     redis.call('DEL', open_key)
     open_id = false
   end
@@ -116,7 +119,7 @@ if open_id then
   local key = vi_key(prefix, open_id)
   if ARGV[7] == 'resolved' then
     vi_resolve(prefix, open_id, open_state, now, ARGV[16] == '1', retention,
-      {'payload', ARGV[11], 'occurrences', ARGV[17]})
+      {'payload', ARGV[11], 'occurrences', ARGV[17]}, 'resolved')
     redis.call('DEL', open_key)
     remember_request(open_id)
     local created = tonumber(redis.call('HGET', key, 'created_ms') or now)
@@ -165,7 +168,9 @@ if (ARGV[20] or '') ~= '' then
   fields[#fields + 1] = 'slack_channel'
   fields[#fields + 1] = ARGV[20]
 end
-vi_create(prefix, new_id, fields, oncall and {tonumber(ARGV[9]), ARGV[10]} or nil, retention, now)
+-- A resolved notification with nothing open is no incident anyone handled: the report leaves it out.
+local report = (not resolved) and {{ARGV[13], ARGV[21], ARGV[22], ARGV[23], ARGV[24], ''}, tonumber(ARGV[25])} or nil
+vi_create(prefix, new_id, fields, oncall and {tonumber(ARGV[9]), ARGV[10]} or nil, retention, now, report)
 if dedup ~= '' and not resolved then
   redis.call('SET', dedup, new_id, 'PX', ARGV[6])
 end

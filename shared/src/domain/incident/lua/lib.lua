@@ -21,13 +21,15 @@ end
 
 -- Resolves an open incident (`from_state` is its state now): its Slack message turns green, a pending page
 -- finds it resolved and is not sent, and an AWS incident it started is resolved when `resolve_aws` is set.
--- `extra` holds more fields to write with the change (field, value, ...).
-local function vi_resolve(prefix, id, from_state, now, resolve_aws, retention, extra)
+-- `extra` holds more fields to write with the change (field, value, ...). `close_kind` is what the on-call
+-- report counts it as: 'resolved', or 'unresolved' when the incident ends without its alerts resolving.
+local function vi_resolve(prefix, id, from_state, now, resolve_aws, retention, extra, close_kind)
   local fields = {'state', 'resolved', 'resolved_ms', now, 'updated_ms', now, 'resolved_from', from_state}
   for _, value in ipairs(extra) do
     fields[#fields + 1] = value
   end
   redis.call('HSET', vi_key(prefix, id), unpack(fields))
+  vr_close(prefix, id, now, close_kind)
   vi_slack_update(prefix, id, 'resolved', now)
   if from_state == 'escalated' and resolve_aws then
     vq_push(prefix, 'aws_resolve', id, vi_job(id), 0, id, retention, now)
@@ -36,7 +38,8 @@ end
 
 -- Writes a new incident (`fields`, field, value, ...) and queues its Slack message and, when `page` is set
 -- ({wait_ms, plan_arn}), its escalation after the wait. Its id is new, so its jobs need no idempotency keys.
-local function vi_create(prefix, id, fields, page, retention, now)
+-- `report` ({meta, retention_ms}, see vr_open) opens its summary for the on-call report; nil opens none.
+local function vi_create(prefix, id, fields, page, retention, now, report)
   if page then
     fields[#fields + 1] = 'due_ms'
     fields[#fields + 1] = vq_int(now + page[1])
@@ -46,6 +49,9 @@ local function vi_create(prefix, id, fields, page, retention, now)
   local key = vi_key(prefix, id)
   redis.call('HSET', key, unpack(fields))
   redis.call('PEXPIRE', key, vq_int(retention))
+  if report then
+    vr_open(prefix, id, now, report[1], report[2])
+  end
   vq_push(prefix, 'notify', id, vi_job(id), 0, '', 0, now)
   if page then
     vq_push(prefix, 'escalate', id, vi_job(id), page[1], '', 0, now)

@@ -1,0 +1,53 @@
+//! What an incident's summary is grouped by in a report, taken from its payload and bounded: the values are
+//! the sender's, and each becomes part of a field name in the day's totals.
+
+use crate::domain::alert::{truncate_chars, AlertView};
+
+/// The longest label value kept, in characters; a longer one is cut (with `…`).
+pub const MAX_LABEL_CHARS: usize = 100;
+
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ReportLabels {
+    pub alertname: String,
+    /// Alertmanager's receiver: the route.
+    pub receiver: String,
+    pub team: String,
+    pub service: String,
+}
+
+fn bounded(value: Option<&str>) -> String {
+    truncate_chars(value.unwrap_or_default(), MAX_LABEL_CHARS)
+}
+
+impl ReportLabels {
+    pub fn of(view: &AlertView<'_>) -> Self {
+        Self {
+            alertname: bounded(view.alertname()),
+            receiver: bounded(view.receiver()),
+            team: bounded(view.team()),
+            service: bounded(view.service()),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn labels_come_from_the_group_and_are_bounded() {
+        let long = "x".repeat(500);
+        let payload = json!({
+            "receiver": "team-db", "commonLabels": {"alertname": "DiskFull", "team": "storage"},
+            "alerts": [{"labels": {"service": long}}]
+        });
+        let labels = ReportLabels::of(&AlertView::new(&payload));
+        assert_eq!(labels.alertname, "DiskFull");
+        assert_eq!(labels.receiver, "team-db");
+        assert_eq!(labels.team, "storage");
+        assert_eq!(labels.service.chars().count(), MAX_LABEL_CHARS);
+        let empty = ReportLabels::of(&AlertView::new(&json!({"text": "hi"})));
+        assert_eq!(empty, ReportLabels::default());
+    }
+}

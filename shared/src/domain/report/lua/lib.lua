@@ -1,0 +1,155 @@
+-- Report helpers, prepended (after the queue library, before the incident library) to every incident and
+-- heartbeat script, so that each state change updates the incident's summary and its day's totals in the same
+-- atomic step. The summary is {prefix}report:incident:{id}; the totals are {prefix}report:day:{day} (counters)
+-- and {prefix}report:times:{day} (time-to-ack and time-to-resolve samples), where day is the UTC day number the
+-- incident opened on. docs/reports.md defines every field.
+-- Every helper but vr_open does nothing without a summary (an incident older than reports, or past their
+-- retention): nothing here ever writes a key that has no expiry.
+
+local VR_DAY_MS = 86400000
+local VR_HOUR_MS = 3600000
+
+local function vr_summary_key(prefix, id)
+  return prefix .. 'report:incident:' .. id
+end
+
+local function vr_day_key(prefix, day)
+  return prefix .. 'report:day:' .. day
+end
+
+local function vr_times_key(prefix, day)
+  return prefix .. 'report:times:' .. day
+end
+
+-- A sample line's free text: its separators (tab, newline) and other control characters become spaces.
+local function vr_text(value)
+  return (string.gsub(value or '', '%c', ' '))
+end
+
+-- The summary's opening time, day number and team, or nil when there is no summary.
+local function vr_opened(prefix, id)
+  local f = redis.call('HMGET', vr_summary_key(prefix, id), 'o', 't')
+  if not f[1] then
+    return nil
+  end
+  local opened = tonumber(f[1])
+  return opened, math.floor(opened / VR_DAY_MS), f[2] or ''
+end
+
+-- A new incident. meta: {severity, alertname, receiver, team, service, heartbeat ('1' or '')};
+-- retention: how long the summary and the day's totals are kept, in ms (reports.retention_days).
+local function vr_open(prefix, id, now, meta, retention)
+  local day = math.floor(now / VR_DAY_MS)
+  local summary = vr_summary_key(prefix, id)
+  local fields = {'o', vq_int(now), 's', meta[1], 'a', meta[2], 'r', meta[3]}
+  if meta[4] ~= '' then
+    fields[#fields + 1] = 't'
+    fields[#fields + 1] = meta[4]
+  end
+  if meta[5] ~= '' then
+    fields[#fields + 1] = 'v'
+    fields[#fields + 1] = meta[5]
+  end
+  if meta[6] == '1' then
+    fields[#fields + 1] = 'h'
+    fields[#fields + 1] = '1'
+  end
+  redis.call('HSET', summary, unpack(fields))
+  redis.call('PEXPIRE', summary, vq_int(retention))
+  local totals = vr_day_key(prefix, day)
+  redis.call('HINCRBY', totals, 'total', 1)
+  redis.call('HINCRBY', totals, 'sev:' .. meta[1], 1)
+  redis.call('HINCRBY', totals, 'route:' .. meta[3], 1)
+  redis.call('HINCRBY', totals, 'team:' .. meta[4], 1)
+  redis.call('HINCRBY', totals, 'alert:' .. meta[2], 1)
+  redis.call('HINCRBY', totals, 'open:' .. math.floor((now % VR_DAY_MS) / VR_HOUR_MS), 1)
+  if meta[6] == '1' then
+    redis.call('HINCRBY', totals, 'hb_miss', 1)
+  end
+  -- The day's keys outlive the last summary of the day by the same retention.
+  local expires = vq_int((day + 1) * VR_DAY_MS + retention)
+  redis.call('PEXPIREAT', totals, expires)
+  if redis.call('EXISTS', vr_times_key(prefix, day)) == 0 then
+    redis.call('SET', vr_times_key(prefix, day), '', 'PXAT', expires)
+  end
+end
+
+-- An acknowledgement in Versus; person is '' for a link ack that gave no name.
+local function vr_ack(prefix, id, now, via, person)
+  local opened, day, team = vr_opened(prefix, id)
+  if not opened then
+    return
+  end
+  redis.call('HSET', vr_summary_key(prefix, id), 'k', vq_int(now), 'b', person, 'w', via)
+  redis.call('HINCRBY', vr_day_key(prefix, day), 'acked', 1)
+  redis.call('APPEND', vr_times_key(prefix, day),
+    'a\t' .. vq_int(now - opened) .. '\t' .. via .. '\t' .. vr_text(team) .. '\t' .. vr_text(person) .. '\n')
+end
+
+-- The escalation claim (escalate_begin), made once per incident.
+local function vr_escalate(prefix, id, now)
+  local opened, day = vr_opened(prefix, id)
+  if not opened then
+    return
+  end
+  redis.call('HSET', vr_summary_key(prefix, id), 'e', vq_int(now))
+  redis.call('HINCRBY', vr_day_key(prefix, day), 'escalated', 1)
+end
+
+-- The page started: StartIncident's ARN was recorded, once per incident.
+local function vr_paged(prefix, id)
+  local opened, day = vr_opened(prefix, id)
+  if not opened then
+    return
+  end
+  redis.call('HSET', vr_summary_key(prefix, id), 'p', '1')
+  redis.call('HINCRBY', vr_day_key(prefix, day), 'paged', 1)
+end
+
+-- The incident closed: kind 'resolved' (a resolved notification, a beat) or 'unresolved' (it never resolved: the
+-- group fired anew with other alerts, which is how a receiver with send_resolved: false ends an incident).
+-- Called once per incident, by the script that moves it out of an open state.
+local function vr_close(prefix, id, now, kind)
+  local opened, day, team = vr_opened(prefix, id)
+  if not opened then
+    return
+  end
+  local summary = vr_summary_key(prefix, id)
+  redis.call('HSET', summary, 'c', vq_int(now), 'x', kind)
+  local totals = vr_day_key(prefix, day)
+  redis.call('HINCRBY', totals, 'open:' .. math.floor((opened % VR_DAY_MS) / VR_HOUR_MS), -1)
+  if kind == 'resolved' then
+    redis.call('HINCRBY', totals, 'resolved', 1)
+    local acked, escalated = unpack(redis.call('HMGET', summary, 'k', 'e'))
+    if not acked and not escalated then
+      redis.call('HINCRBY', totals, 'resolved_without_ack', 1)
+    end
+    redis.call('APPEND', vr_times_key(prefix, day), 'r\t' .. vq_int(now - opened) .. '\t' .. vr_text(team) .. '\n')
+  else
+    redis.call('HINCRBY', totals, 'closed_unresolved', 1)
+  end
+end
+
+-- Marks (mark true) or unmarks the incident as noise. Returns changed | unchanged | missing.
+local function vr_noise(prefix, id, mark, by)
+  local opened, day = vr_opened(prefix, id)
+  if not opened then
+    return 'missing'
+  end
+  local summary = vr_summary_key(prefix, id)
+  local f = redis.call('HMGET', summary, 'n', 'a')
+  local marked = f[1] == '1'
+  if marked == mark then
+    return 'unchanged'
+  end
+  local totals = vr_day_key(prefix, day)
+  local step = mark and 1 or -1
+  if mark then
+    redis.call('HSET', summary, 'n', '1', 'nb', by)
+  else
+    redis.call('HDEL', summary, 'n', 'nb')
+  end
+  redis.call('HINCRBY', totals, 'noise', step)
+  redis.call('HINCRBY', totals, 'noise:alert:' .. (f[2] or ''), step)
+  return 'changed'
+end
