@@ -10,11 +10,14 @@ use anyhow::Context;
 use apalis::prelude::*;
 use std::sync::Arc;
 use std::time::Duration;
+use versus_shared::domain::digest::DigestStore;
 use versus_shared::domain::heartbeat::HeartbeatStore;
 use versus_shared::domain::incident::IncidentStore;
 use versus_shared::domain::jobs::{
-    AwsResolveJob, EscalateJob, HeartbeatCheckJob, JobKind, KindOfJob, NotifyJob, SlackUpdateJob,
+    AwsResolveJob, DigestJob, EscalateJob, HeartbeatCheckJob, JobKind, KindOfJob, NotifyJob,
+    SlackUpdateJob,
 };
+use versus_shared::domain::report::ReportReader;
 use versus_shared::domain::template::MessageTemplate;
 use versus_shared::infra::config::Settings;
 use versus_shared::infra::health::RedisHealth;
@@ -84,6 +87,8 @@ impl WorkerApp {
             composer: Composer::new(&settings, template),
             incidents: IncidentStore::from_settings(redis.clone(), &settings),
             heartbeats: HeartbeatStore::from_settings(redis.clone(), &settings),
+            digest: DigestStore::new(redis.clone(), &settings.redis.stored_prefix()),
+            reports: ReportReader::from_settings(redis.clone(), &settings),
             slack: SlackClient::from_settings(&settings.alert.slack)?,
             settings: settings.clone(),
             aws,
@@ -123,6 +128,11 @@ impl WorkerApp {
             self.deps.heartbeats.clone(),
             self.settings.clone(),
         ));
+        crate::digest::arm_at_startup(&self.deps.digest, &self.settings).await?;
+        tokio::spawn(crate::digest::keep_armed(
+            self.deps.digest.clone(),
+            self.settings.clone(),
+        ));
         let http = http::serve(
             &self.settings,
             self.redis.clone(),
@@ -138,6 +148,7 @@ impl WorkerApp {
             SlackUpdateJob => handlers::slack_update::handle,
             AwsResolveJob => handlers::aws_resolve::handle,
             HeartbeatCheckJob => handlers::heartbeat_check::handle,
+            DigestJob => handlers::digest::handle,
         });
         ensure_every_kind_runs(&runtimes)?;
         for runtime in &runtimes {

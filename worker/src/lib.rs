@@ -12,6 +12,7 @@
 //! - [`aws`]: StartIncident and UpdateIncidentRecord through the AWS SDK, with AWS's errors sorted into
 //!   retry and give up.
 //! - [`heartbeats`]: start-up and periodic arming of the configured heartbeats (their checks are `handlers::heartbeat_check`).
+//! - [`digest`]: start-up and periodic arming of the on-call digest's schedule (its runs are `handlers::digest`).
 //! - [`dead_letters`]: `versus-worker dead-letters list|requeue`.
 //! - [`report_command`]: `versus-worker report --days N [--json]`.
 
@@ -19,6 +20,7 @@ pub mod app;
 pub mod aws;
 pub mod dead_letters;
 pub mod deps;
+pub mod digest;
 pub mod handlers;
 pub mod heartbeats;
 pub mod http;

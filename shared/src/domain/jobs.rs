@@ -24,15 +24,18 @@ pub enum JobKind {
     AwsResolve,
     /// [`HeartbeatCheckJob`]: open an incident when a heartbeat's deadline passed without a beat.
     HeartbeatCheck,
+    /// [`DigestJob`]: post the periodic on-call digest of the period that just ended.
+    Digest,
 }
 
 impl JobKind {
-    pub const ALL: [JobKind; 5] = [
+    pub const ALL: [JobKind; 6] = [
         JobKind::Notify,
         JobKind::Escalate,
         JobKind::SlackUpdate,
         JobKind::AwsResolve,
         JobKind::HeartbeatCheck,
+        JobKind::Digest,
     ];
 
     /// The queue's name, as keys, metrics labels, config keys and the dead-letter tool spell it.
@@ -43,6 +46,7 @@ impl JobKind {
             JobKind::SlackUpdate => "slack_update",
             JobKind::AwsResolve => "aws_resolve",
             JobKind::HeartbeatCheck => "heartbeat_check",
+            JobKind::Digest => "digest",
         }
     }
 
@@ -52,7 +56,8 @@ impl JobKind {
 
     /// Attempts and backoff of this kind (`queue.{name}`). Without a `queue.aws_resolve` of its own,
     /// resolving an AWS incident retries as starting one does (`queue.escalate`, as tuned); a heartbeat
-    /// check, which opens what escalates, retries as an escalation does too.
+    /// check, which opens what escalates, retries as an escalation does too; the digest, a Slack post,
+    /// retries as a notification does.
     pub fn retry_policy(self, queue: &QueueSettings) -> &RetryPolicySettings {
         match self {
             JobKind::Notify => &queue.notify,
@@ -60,6 +65,7 @@ impl JobKind {
             JobKind::SlackUpdate => &queue.slack_update,
             JobKind::AwsResolve => queue.aws_resolve.as_ref().unwrap_or(&queue.escalate),
             JobKind::HeartbeatCheck => &queue.escalate,
+            JobKind::Digest => &queue.notify,
         }
     }
 
@@ -67,7 +73,7 @@ impl JobKind {
     pub fn own_retry_policy(self, queue: &QueueSettings) -> Option<&RetryPolicySettings> {
         match self {
             JobKind::AwsResolve => queue.aws_resolve.as_ref(),
-            JobKind::HeartbeatCheck => None,
+            JobKind::HeartbeatCheck | JobKind::Digest => None,
             other => Some(other.retry_policy(queue)),
         }
     }
@@ -180,6 +186,19 @@ impl KindOfJob for HeartbeatCheckJob {
     const KIND: JobKind = JobKind::HeartbeatCheck;
 }
 
+/// Post the on-call digest of the latest period that ended. It carries nothing: the period comes from the
+/// schedule in Redis (`domain::digest`) and the clock, so a late or repeated run still posts each period once.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq, Eq)]
+pub struct DigestJob {}
+
+impl Job for DigestJob {
+    const QUEUE: &'static str = JobKind::Digest.queue();
+}
+
+impl KindOfJob for DigestJob {
+    const KIND: JobKind = JobKind::Digest;
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -193,6 +212,14 @@ mod tests {
         assert_eq!(NotifyJob::QUEUE, "notify");
         assert_eq!(AwsResolveJob::KIND, JobKind::AwsResolve);
         assert_eq!(HeartbeatCheckJob::QUEUE, "heartbeat_check");
+        assert_eq!(DigestJob::QUEUE, "digest");
+    }
+
+    #[test]
+    fn the_digest_job_reads_the_payload_its_script_writes() {
+        let job: DigestJob = serde_json::from_str("{}").unwrap();
+        assert_eq!(job, DigestJob {});
+        assert_eq!(serde_json::to_string(&job).unwrap(), "{}");
     }
 
     #[test]

@@ -3,6 +3,7 @@
 
 pub mod ack_token;
 pub mod alert;
+pub mod digest;
 pub mod heartbeat;
 pub mod incident;
 pub mod jobs;

@@ -9,6 +9,7 @@
 //! The tests run side by side on as many threads as the machine has cores, except that a test which loads
 //! the machine never runs beside another such test or one that measures timing (`versus_tests::turns`).
 
+mod digest;
 mod go_templates;
 mod harness;
 mod heartbeat_rearm;

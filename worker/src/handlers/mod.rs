@@ -2,6 +2,7 @@
 //! on what is true now and never repeats an effect that was already recorded.
 
 pub mod aws_resolve;
+pub mod digest;
 pub mod escalate;
 pub mod heartbeat_check;
 pub mod notify;

@@ -51,7 +51,8 @@ use slack_morphism::prelude::{
     SlackSectionBlock,
 };
 use status::{banner_color, banner_line, banner_prefix};
-use text_fit::{ellipsize, split_sections};
+pub(crate) use text_fit::ellipsize;
+use text_fit::split_sections;
 use versus_shared::domain::mrkdwn::normalize_lines;
 
 /// Slack's limit on a section block's text.

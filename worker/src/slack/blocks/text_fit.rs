@@ -96,7 +96,7 @@ pub(super) fn units(text: &str) -> usize {
 }
 
 /// `text` cut to at most `max` UTF-16 units, ending with `…` when cut.
-pub(super) fn ellipsize(text: &str, max: usize) -> String {
+pub(crate) fn ellipsize(text: &str, max: usize) -> String {
     if fits(text, max) {
         return text.to_string();
     }
