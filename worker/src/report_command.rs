@@ -31,7 +31,12 @@ pub async fn run(settings: &Settings, command: ReportCommand) -> anyhow::Result<
 }
 
 fn seconds(value: Option<f64>) -> String {
-    value.map_or_else(|| "-".to_string(), |s| format!("{s:.1} s"))
+    match value {
+        None => "-".to_string(),
+        Some(s) if s < 1.0 => format!("{:.0} ms", s * 1000.0),
+        Some(s) if s < 120.0 => format!("{s:.1} s"),
+        Some(s) => format!("{:.1} min", s / 60.0),
+    }
 }
 
 fn percentiles(p: &Percentiles) -> String {

@@ -26,6 +26,7 @@ mod redis_tls;
 mod replication;
 mod report_history;
 mod request_channel;
+mod scripted_week;
 mod slack_interactions;
 mod slack_safe_text;
 mod upgrade_fixture;
