@@ -77,9 +77,11 @@ PUBLIC_PATHS = [
     "/api/incidents/ack/tok123",
     "/api/incidents/ack/",
     "/api/ack/tok123",
+    "/api/incidents/noise/tok123",
+    "/api/noise/tok123",
     "/api/slack/interactions",
 ]
-PRIVATE_PATHS = ["/api/incidents", "/api/heartbeats", "/api/heartbeats/alertmanager", "/metrics", "/healthz", "/readyz", "/", "/api", "/api/incidents/other", "/api/slack/other"]
+PRIVATE_PATHS = ["/api/incidents", "/api/reports/oncall", "/api/reports", "/api/heartbeats", "/api/heartbeats/alertmanager", "/metrics", "/healthz", "/readyz", "/", "/api", "/api/incidents/other", "/api/slack/other"]
 
 
 def test_ingress_route_matcher_detects_overexposure() -> None:
@@ -109,6 +111,8 @@ def test_ingress_exposes_only_ack_and_slack_paths() -> None:
     assert paths == {
         ("/api/incidents/ack/", "Prefix"),
         ("/api/ack/", "Prefix"),
+        ("/api/incidents/noise/", "Prefix"),
+        ("/api/noise/", "Prefix"),
         ("/api/slack/interactions", "Exact"),
     }
     for path in PUBLIC_PATHS:
@@ -432,6 +436,10 @@ def test_schema_rejects_wrong_types_directly() -> None:
         chartlib.chart().validate_schema(deep_merge(chartlib.chart().values, {"api": {"replicaCount": "three"}}))
     with pytest.raises(helm.HelmValuesError, match=r"/ingress/enabled.*want boolean"):
         chartlib.chart().validate_schema(deep_merge(chartlib.chart().values, {"ingress": {"enabled": "maybe"}}))
+    with pytest.raises(helm.HelmValuesError, match=r"/config/reports/retention_days"):
+        chartlib.chart().validate_schema(deep_merge(chartlib.chart().values, {"config": {"reports": {"retention_days": 0}}}))
+    with pytest.raises(helm.HelmValuesError, match=r"/config/reports/digest/channel_id"):
+        chartlib.chart().validate_schema(deep_merge(chartlib.chart().values, {"config": {"reports": {"digest": {"channel_id": "<!channel>"}}}}))
     chartlib.chart().validate_schema(chartlib.chart().values)
 
 
