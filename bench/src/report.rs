@@ -311,6 +311,27 @@ pub fn table(report: &Value) -> String {
             verdict(num(&large["api_peak_mb"]).map(|peak| peak < 256.0)).into(),
         ]);
     }
+    let oncall = &r["oncall_report"];
+    if !oncall.is_null() {
+        rows.push([
+            format!(
+                "on-call report: {} days over {} incident summaries",
+                oncall["days"], oncall["incidents"]
+            ),
+            format!(
+                "report built in {} ms (median of {}, max {} ms); Redis's slowest command meanwhile {} us ({}); summary {} B, whole history {} B per incident",
+                fmt(&oncall["report_ms_median"], 1),
+                oncall["report_builds"],
+                fmt(&oncall["report_ms_max"], 1),
+                oncall["redis_worst_command_us"],
+                oncall["redis_worst_command"].as_str().unwrap_or_default(),
+                oncall["summary_bytes"],
+                fmt(&oncall["history_bytes_per_incident"], 0),
+            ),
+            "summary < 300 B".into(),
+            verdict(num(&oncall["summary_bytes"]).map(|b| b < 300.0)).into(),
+        ]);
+    }
     rows.push([
         "versus-api RSS: idle / peak".into(),
         format!(

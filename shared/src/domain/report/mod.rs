@@ -21,7 +21,7 @@ mod reader;
 pub mod scripts;
 
 pub use day::{day_of_ms, day_start, today, DAY_MS};
-pub use day_totals::{AckSample, DayTotals, ResolveSample};
+pub use day_totals::{AckSample, DayTotals, LabelGroup, ResolveSample};
 pub use labels::{ReportLabels, MAX_LABEL_CHARS};
 pub use oncall_report::{
     AlertCount, Noise, Percentiles, PersonAcks, Report, ReportContext, TeamTimes, NO_LABEL,

@@ -111,7 +111,6 @@ fn add_labelled(into: &mut BTreeMap<String, u64>, day: &DayTotals, prefix: &str)
     for (value, n) in day.labelled(prefix) {
         *into.entry(label(value)).or_default() += count(n);
     }
-    into.retain(|_, n| *n > 0);
 }
 
 fn top(counts: BTreeMap<String, u64>) -> Vec<AlertCount> {
@@ -153,11 +152,17 @@ impl Report {
         let mut unnamed = Vec::new();
         let mut heartbeat_misses = 0;
         for day in days {
-            report.total += count(day.counter("total"));
-            add_labelled(&mut report.by_severity, day, "sev");
-            add_labelled(&mut report.by_route, day, "route");
-            add_labelled(&mut report.by_team, day, "team");
-            add_labelled(&mut alerts, day, "alert");
+            for (group, n) in &day.groups {
+                let n = count(*n);
+                report.total += n;
+                *report
+                    .by_severity
+                    .entry(label(&group.severity))
+                    .or_default() += n;
+                *report.by_route.entry(label(&group.route)).or_default() += n;
+                *report.by_team.entry(label(&group.team)).or_default() += n;
+                *alerts.entry(label(&group.alertname)).or_default() += n;
+            }
             add_labelled(&mut noisy, day, "noise:alert");
             report.acknowledged += count(day.counter("acked"));
             report.escalated += count(day.counter("escalated"));

@@ -1,12 +1,22 @@
 use super::*;
-use crate::domain::report::day_totals::{AckSample, ResolveSample};
+use crate::domain::report::day_totals::{AckSample, LabelGroup, ResolveSample};
+use std::collections::HashMap;
 
 fn day(day: i64, counters: &[(&str, i64)]) -> DayTotals {
-    DayTotals {
-        day,
-        counters: counters.iter().map(|(k, v)| (k.to_string(), *v)).collect(),
-        ..Default::default()
+    let counters: HashMap<String, i64> =
+        counters.iter().map(|(k, v)| (k.to_string(), *v)).collect();
+    DayTotals::parse(day, counters, "")
+}
+
+/// The counter of incidents of this severity and alertname (route r, team db).
+fn group(severity: &str, alertname: &str) -> String {
+    LabelGroup {
+        severity: severity.into(),
+        route: "r".into(),
+        team: "db".into(),
+        alertname: alertname.into(),
     }
+    .field()
 }
 
 fn context(now_ms: i64) -> ReportContext {
@@ -20,7 +30,10 @@ fn context(now_ms: i64) -> ReportContext {
 #[test]
 fn incidents_still_open_past_the_records_retention_are_closed_unresolved() {
     // Day 10: one incident opened in hour 0 and one in hour 5 never closed; the records live 2 h.
-    let totals = [day(10, &[("total", 2), ("open:0", 1), ("open:5", 1)])];
+    let totals = [day(
+        10,
+        &[(&group("critical", "A"), 2), ("open:0", 1), ("open:5", 1)],
+    )];
     let at = |hours: i64| 10 * DAY_MS + hours * HOUR_MS;
     let early = Report::build(&totals, 10, context(at(2)));
     assert_eq!((early.open, early.closed_unresolved), (2, 0));
@@ -35,11 +48,9 @@ fn days_add_up_and_times_are_split_by_team_and_person() {
     let mut first = day(
         1,
         &[
-            ("total", 3),
-            ("sev:critical", 2),
-            ("sev:", 1),
-            ("alert:DiskFull", 2),
-            ("alert:Cpu", 1),
+            (&group("critical", "DiskFull"), 1),
+            (&group("", "DiskFull"), 1),
+            (&group("critical", "Cpu"), 1),
             ("noise", 1),
             ("noise:alert:DiskFull", 1),
             ("hb_miss", 1),
@@ -59,7 +70,7 @@ fn days_add_up_and_times_are_split_by_team_and_person() {
             person: String::new(),
         },
     ];
-    let mut second = day(2, &[("total", 1), ("sev:critical", 1), ("alert:Cpu", 2)]);
+    let mut second = day(2, &[(&group("critical", "Cpu"), 1)]);
     second.acks = vec![AckSample {
         ms: 5000,
         via: "slack".into(),
@@ -76,6 +87,7 @@ fn days_add_up_and_times_are_split_by_team_and_person() {
     assert_eq!(report.to, "1970-01-04T00:00:00+00:00");
     assert_eq!(report.total, 4);
     assert_eq!(report.by_severity.get("critical"), Some(&3));
+    assert_eq!(report.by_team.get("db"), Some(&4));
     assert_eq!(report.by_severity.get(NO_LABEL), Some(&1));
     assert_eq!(
         report.time_to_ack_seconds,
@@ -112,7 +124,7 @@ fn days_add_up_and_times_are_split_by_team_and_person() {
         vec![
             AlertCount {
                 alertname: "Cpu".into(),
-                count: 3
+                count: 2
             },
             AlertCount {
                 alertname: "DiskFull".into(),

@@ -38,8 +38,20 @@ local function vr_opened(prefix, id)
   return opened, math.floor(opened / VR_DAY_MS), f[2] or ''
 end
 
+-- A length-prefixed part of a field name (`5:hello`): label values are the sender's, and may hold any byte.
+local function vr_part(value)
+  return #value .. ':' .. value
+end
+
+-- The day's keys outlive the last summary of the day by the same retention.
+local function vr_day_expiry(day, retention)
+  return vq_int((day + 1) * VR_DAY_MS + retention)
+end
+
 -- A new incident. meta: {severity, alertname, receiver, team, service, heartbeat ('1' or '')};
 -- retention: how long the summary and the day's totals are kept, in ms (reports.retention_days).
+-- Ingest runs this for every new incident, so it costs four commands: one counter for the incident's group of
+-- labels (severity, route, team, alertname; the report sums them) and one for its hour's open incidents.
 local function vr_open(prefix, id, now, meta, retention)
   local day = math.floor(now / VR_DAY_MS)
   local summary = vr_summary_key(prefix, id)
@@ -59,20 +71,27 @@ local function vr_open(prefix, id, now, meta, retention)
   redis.call('HSET', summary, unpack(fields))
   redis.call('PEXPIRE', summary, vq_int(retention))
   local totals = vr_day_key(prefix, day)
-  redis.call('HINCRBY', totals, 'total', 1)
-  redis.call('HINCRBY', totals, 'sev:' .. meta[1], 1)
-  redis.call('HINCRBY', totals, 'route:' .. meta[3], 1)
-  redis.call('HINCRBY', totals, 'team:' .. meta[4], 1)
-  redis.call('HINCRBY', totals, 'alert:' .. meta[2], 1)
-  redis.call('HINCRBY', totals, 'open:' .. math.floor((now % VR_DAY_MS) / VR_HOUR_MS), 1)
+  redis.call('HINCRBY', totals, 'g:' .. vr_part(meta[1]) .. vr_part(meta[3]) .. vr_part(meta[4]) .. vr_part(meta[2]), 1)
+  -- A counter at 1 is the first of its hour (or the key is new): only then can the expiry be missing.
+  if redis.call('HINCRBY', totals, 'open:' .. math.floor((now % VR_DAY_MS) / VR_HOUR_MS), 1) == 1 then
+    redis.call('PEXPIREAT', totals, vr_day_expiry(day, retention))
+  end
   if meta[6] == '1' then
     redis.call('HINCRBY', totals, 'hb_miss', 1)
   end
-  -- The day's keys outlive the last summary of the day by the same retention.
-  local expires = vq_int((day + 1) * VR_DAY_MS + retention)
-  redis.call('PEXPIREAT', totals, expires)
-  if redis.call('EXISTS', vr_times_key(prefix, day)) == 0 then
-    redis.call('SET', vr_times_key(prefix, day), '', 'PXAT', expires)
+end
+
+-- One sample line on the day's times, which expire with its totals (the day's counters outlive every summary
+-- of the day, so they exist here; were they gone, the samples would be worth nothing and are not kept).
+local function vr_sample(prefix, day, line)
+  local times = vr_times_key(prefix, day)
+  if redis.call('APPEND', times, line) == #line then
+    local ttl = redis.call('PTTL', vr_day_key(prefix, day))
+    if ttl > 0 then
+      redis.call('PEXPIRE', times, ttl)
+    else
+      redis.call('DEL', times)
+    end
   end
 end
 
@@ -84,7 +103,7 @@ local function vr_ack(prefix, id, now, via, person)
   end
   redis.call('HSET', vr_summary_key(prefix, id), 'k', vq_int(now - opened), 'b', person, 'w', via)
   redis.call('HINCRBY', vr_day_key(prefix, day), 'acked', 1)
-  redis.call('APPEND', vr_times_key(prefix, day),
+  vr_sample(prefix, day,
     'a\t' .. vq_int(now - opened) .. '\t' .. via .. '\t' .. vr_text(team) .. '\t' .. vr_text(person) .. '\n')
 end
 
@@ -126,7 +145,7 @@ local function vr_close(prefix, id, now, kind)
     if not acked and not escalated then
       redis.call('HINCRBY', totals, 'resolved_without_ack', 1)
     end
-    redis.call('APPEND', vr_times_key(prefix, day), 'r\t' .. vq_int(now - opened) .. '\t' .. vr_text(team) .. '\n')
+    vr_sample(prefix, day, 'r\t' .. vq_int(now - opened) .. '\t' .. vr_text(team) .. '\n')
   else
     redis.call('HINCRBY', totals, 'closed_unresolved', 1)
   end
