@@ -50,29 +50,7 @@ local function vd_next_due(key, anchor, every, now)
   return now
 end
 
--- Makes sure exactly one digest job is pending, due no later than `due_ms`, and returns its id. A job that
--- is running or waiting serves (moved earlier if it waits for later than `due_ms`); one that finished or
--- was dead-lettered is replaced by the new job `job_id`.
+-- Makes sure exactly one digest job is pending, due no later than `due_ms`, and returns its id.
 local function vd_arm(prefix, key, job_id, due_ms, now)
-  local base = vq_base(prefix, 'digest')
-  local current = redis.call('HGET', key, 'job')
-  if current then
-    local job = base .. 'job:' .. current
-    local state = redis.call('HGET', job, 'state')
-    if state == 'inflight' then
-      return current
-    end
-    if state == 'due' then
-      local due = tonumber(redis.call('ZSCORE', base .. 'due', current) or due_ms)
-      if due > due_ms then
-        redis.call('ZADD', base .. 'due', vq_int(due_ms), current)
-        redis.call('HSET', job, 'due_ms', vq_int(due_ms))
-        vq_wake(base)
-      end
-      return current
-    end
-  end
-  vq_push(prefix, 'digest', job_id, '{}', math.max(0, due_ms - now), '', 0, now)
-  redis.call('HSET', key, 'job', job_id)
-  return job_id
+  return vq_keep_one(prefix, 'digest', key, 'job', job_id, '{}', due_ms, now)
 end

@@ -53,6 +53,34 @@ local function vq_push(prefix, queue, id, payload, delay_ms, idem_key, idem_ttl_
   return id, 1
 end
 
+-- Keeps exactly one pending job of `queue` for an owner (a heartbeat's check, the digest): the hash `owner`
+-- names it in `field`. Returns the pending job's id, due no later than `due_ms`. A job that is running, or
+-- waiting, serves (moved earlier when it waits for later: a shorter interval takes effect now); one that
+-- finished or was dead-lettered is replaced by a new job `job_id` with `payload`.
+local function vq_keep_one(prefix, queue, owner, field, job_id, payload, due_ms, now)
+  local base = vq_base(prefix, queue)
+  local current = redis.call('HGET', owner, field)
+  if current then
+    local job = base .. 'job:' .. current
+    local state = redis.call('HGET', job, 'state')
+    if state == 'inflight' then
+      return current
+    end
+    if state == 'due' then
+      local due = tonumber(redis.call('ZSCORE', base .. 'due', current) or due_ms)
+      if due > due_ms then
+        redis.call('ZADD', base .. 'due', vq_int(due_ms), current)
+        redis.call('HSET', job, 'due_ms', vq_int(due_ms))
+        vq_wake(base)
+      end
+      return current
+    end
+  end
+  vq_push(prefix, queue, job_id, payload, math.max(0, due_ms - now), '', 0, now)
+  redis.call('HSET', owner, field, job_id)
+  return job_id
+end
+
 -- True when `lease` still owns the job (a reaped and re-fetched job has a new lease).
 local function vq_owns(job_key, lease)
   return redis.call('HGET', job_key, 'lease') == lease
