@@ -5,7 +5,9 @@
 //! - [`domain`]: what Versus is about, free of any web framework. Alerts and their identity
 //!   ([`domain::alert`]), incidents and their state machine with the atomic scripts that change them
 //!   ([`domain::incident`]), the job kinds ([`domain::jobs`]), ack links ([`domain::ack_token`]), Slack's
-//!   escaping ([`domain::mrkdwn`]) and message templates ([`domain::template`]).
+//!   escaping ([`domain::mrkdwn`]), message templates ([`domain::template`]), heartbeats
+//!   ([`domain::heartbeat`]), the on-call report's history and its reading ([`domain::report`]) and the
+//!   digest's schedule ([`domain::digest`]).
 //! - [`infra`]: what the domain runs on. Configuration ([`infra::config`]), connections to Redis and whether
 //!   it answers ([`infra::redis_conn`], [`infra::health`]), state changes that wait for replicas
 //!   ([`infra::replication`]), the durable job queue ([`infra::queue`]), retry

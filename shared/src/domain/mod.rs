@@ -1,5 +1,6 @@
 //! The product's concepts: alerts, incidents and their state machine, job kinds, ack links, templates, the
-//! webhook's query parameters, the escaping of Slack's mrkdwn, and "did you mean" for misspelt names.
+//! webhook's query parameters, the escaping of Slack's mrkdwn, "did you mean" for misspelt names, heartbeats, the
+//! on-call report's history and the digest's schedule.
 
 pub mod ack_token;
 pub mod alert;
