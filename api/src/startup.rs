@@ -61,7 +61,10 @@ pub fn app_state(settings: Settings) -> anyhow::Result<AppState> {
         RedisConnection::from_settings(&settings.redis).context("invalid Redis settings")?;
     let incidents = IncidentStore::from_settings(redis.clone(), &settings);
     let heartbeats = HeartbeatStore::from_settings(redis.clone(), &settings);
-    let reports = ReportReader::from_settings(redis.clone(), &settings);
+    // A connection of its own: a report's day-sized replies must not hold up ingest's on the shared one.
+    let report_conn =
+        RedisConnection::from_settings(&settings.redis).context("invalid Redis settings")?;
+    let reports = ReportReader::from_settings(report_conn, &settings);
     let signer = AckSigner::from_settings(&settings);
     Ok(AppState {
         body_budget: BodyBudget::new(settings.alert.body_budget_bytes),

@@ -128,11 +128,18 @@ impl WorkerApp {
             self.deps.heartbeats.clone(),
             self.settings.clone(),
         ));
-        crate::digest::arm_at_startup(&self.deps.digest, &self.settings).await?;
-        tokio::spawn(crate::digest::keep_armed(
-            self.deps.digest.clone(),
-            self.settings.clone(),
-        ));
+        // Unlike a heartbeat, the digest pages no one: a Redis outage at start-up must not keep this worker
+        // from taking pages, so it is armed in the background and re-armed every period as usual.
+        let (digest, settings) = (self.deps.digest.clone(), self.settings.clone());
+        tokio::spawn(async move {
+            if let Err(error) = crate::digest::arm_at_startup(&digest, &settings).await {
+                tracing::error!(
+                    error = format!("{error:#}"),
+                    "the digest is not armed yet; the periodic re-arm tries again"
+                );
+            }
+            crate::digest::keep_armed(digest, settings).await;
+        });
         let http = http::serve(
             &self.settings,
             self.redis.clone(),

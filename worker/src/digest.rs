@@ -35,8 +35,8 @@ impl DigestPlan {
     }
 }
 
-/// Arms the digest at start-up (idempotent). Rides out a short Redis outage; after that the worker must not
-/// start, since no digest would be scheduled.
+/// Arms the digest at start-up (idempotent), riding out a short Redis outage; past that the error is the
+/// caller's to log, and [`keep_armed`] tries again.
 pub async fn arm_at_startup(store: &DigestStore, settings: &Settings) -> anyhow::Result<()> {
     let Some(plan) = DigestPlan::from_settings(settings) else {
         return Ok(());

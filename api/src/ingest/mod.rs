@@ -12,9 +12,9 @@ use crate::error::ApiError;
 use body::IncidentPayload;
 use query::IngestOptions;
 use std::time::Duration;
-use versus_shared::domain::alert::{hex_digest, hex_digest_of, truncate_chars, AlertView};
+use versus_shared::domain::alert::{hex_digest, hex_digest_of, AlertView};
 use versus_shared::domain::incident::{NewIncident, OncallPlan};
-use versus_shared::domain::report::{ReportLabels, MAX_LABEL_CHARS};
+use versus_shared::domain::report::{report_label, ReportLabels};
 use versus_shared::infra::queue::new_job_id;
 
 /// How long a delivered request is remembered, so that a sender's retry of the same POST is recognised.
@@ -80,7 +80,7 @@ pub fn new_incident(
             plan_arn: plan_arn.clone(),
         }),
         source: view.source(),
-        severity: truncate_chars(&view.severity().unwrap_or_default(), MAX_LABEL_CHARS),
+        severity: report_label(&view.severity().unwrap_or_default()),
         title: view.title(TITLE_MAX),
         alert_signature: view.alert_signature(),
         occurrences: view.alert_occurrences(),

@@ -106,10 +106,7 @@ fn person_name(raw: &str) -> Result<Option<String>, ApiError> {
             format!("the name is {length} characters long; at most {NAME_MAX_CHARS} are kept, so shorten it"),
         ));
     }
-    if name
-        .get(..6)
-        .is_some_and(|head| head.eq_ignore_ascii_case("slack:"))
-    {
+    if looks_like_slack_user(name) {
         return Err(ApiError::bad_request(
             "invalid_name",
             "a name may not start with `slack:`, which is how Versus records a Slack user; use the Slack button to act as one",
@@ -118,10 +115,24 @@ fn person_name(raw: &str) -> Result<Option<String>, ApiError> {
     Ok(Some(name.to_string()))
 }
 
-/// Control characters, and the invisible marks that reorder or hide text around them.
+/// Control characters, and the invisible marks that reorder, hide or pad text around them.
 fn unsafe_in_name(c: char) -> bool {
     c.is_control()
-        || matches!(c, '\u{200B}'..='\u{200F}' | '\u{202A}'..='\u{202E}' | '\u{2060}'..='\u{2069}' | '\u{FEFF}')
+        || matches!(c, '\u{00AD}' | '\u{034F}' | '\u{115F}' | '\u{1160}' | '\u{180E}' | '\u{200B}'..='\u{200F}'
+            | '\u{202A}'..='\u{202E}' | '\u{2060}'..='\u{2069}' | '\u{3164}' | '\u{FEFF}' | '\u{FFA0}')
+}
+
+/// `slack:` at the start, also spelt in fullwidth letters (`ｓlack:`), which read the same in a report.
+fn looks_like_slack_user(name: &str) -> bool {
+    let folded: String = name
+        .chars()
+        .take(6)
+        .map(|c| match c {
+            '\u{FF01}'..='\u{FF5E}' => char::from_u32(c as u32 - 0xFEE0).unwrap_or(c),
+            _ => c,
+        })
+        .collect();
+    folded.eq_ignore_ascii_case("slack:")
 }
 
 fn noise_flag(text: &str) -> Result<bool, ApiError> {
@@ -191,6 +202,9 @@ mod tests {
             ("name=a%0Ab", "control characters"),
             ("name=%E2%80%AEevil", "text-direction"),
             ("name=slack%3AU0ONCALL", "slack:"),
+            ("name=%EF%BD%93lack%3AU0ONCALL", "slack:"),
+            ("name=%EF%BC%B3lack%EF%BC%9AUX", "slack:"),
+            ("name=%C2%ADslack%3AU0ONCALL", "control characters"),
         ] {
             let error = parse(FORM, body).unwrap_err();
             assert!(error.contains(says), "{body}: {error}");

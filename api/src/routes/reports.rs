@@ -1,6 +1,7 @@
 //! `GET /api/reports/oncall?days=N`: the on-call report of the last N UTC days (today included), as JSON
-//! (docs/reports.md). It reads two keys per day, never the incidents themselves, and takes the ingest
-//! credentials when `ingest_auth` is set.
+//! (docs/reports.md). It reads two keys per day, never the incidents themselves, on a Redis connection of its
+//! own (so a report's replies never queue behind or ahead of ingest's), one report at a time (`429` meanwhile),
+//! and takes the ingest credentials when `ingest_auth` is set.
 
 use crate::error::ApiError;
 use crate::state::AppState;
@@ -58,6 +59,9 @@ pub async fn oncall(
         Ok(Ok(report)) => Ok(HttpResponse::Ok()
             .insert_header((actix_web::http::header::CACHE_CONTROL, "no-store"))
             .json(report)),
+        Ok(Err(ReportError::Busy)) => Ok(HttpResponse::TooManyRequests()
+            .insert_header((actix_web::http::header::RETRY_AFTER, "5"))
+            .json(serde_json::json!({ "error": ReportError::Busy.to_string() }))),
         Ok(Err(ReportError::Days { .. })) => Err(ApiError::bad_request(
             "bad_days",
             format!(

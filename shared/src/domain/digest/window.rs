@@ -2,7 +2,7 @@
 
 use std::time::Duration;
 
-const DAY_MS: i64 = 86_400_000;
+use crate::domain::report::DAY_MS;
 
 /// A report window as `ReportReader::report` takes it: `days` UTC days ending with day number `end_day`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

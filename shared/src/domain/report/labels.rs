@@ -4,7 +4,7 @@
 use crate::domain::alert::{truncate_chars, AlertView};
 
 /// The longest label value kept, in characters; a longer one is cut (with `…`).
-pub const MAX_LABEL_CHARS: usize = 100;
+pub const MAX_LABEL_CHARS: usize = 64;
 
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct ReportLabels {
@@ -16,7 +16,17 @@ pub struct ReportLabels {
 }
 
 fn bounded(value: Option<&str>) -> String {
-    truncate_chars(value.unwrap_or_default(), MAX_LABEL_CHARS)
+    report_label(value.unwrap_or_default())
+}
+
+/// A label value as the report keeps it: control characters (line breaks, tabs, NUL) become spaces, so a
+/// value reads the same in every place it is counted, and it is cut to [`MAX_LABEL_CHARS`].
+pub fn report_label(value: &str) -> String {
+    let clean: String = value
+        .chars()
+        .map(|c| if c.is_control() { ' ' } else { c })
+        .collect();
+    truncate_chars(&clean, MAX_LABEL_CHARS)
 }
 
 impl ReportLabels {
@@ -47,6 +57,8 @@ mod tests {
         assert_eq!(labels.receiver, "team-db");
         assert_eq!(labels.team, "storage");
         assert_eq!(labels.service.chars().count(), MAX_LABEL_CHARS);
+        let odd = json!({"commonLabels": {"team": "t\u{0}x\ty"}});
+        assert_eq!(ReportLabels::of(&AlertView::new(&odd)).team, "t x y");
         let empty = ReportLabels::of(&AlertView::new(&json!({"text": "hi"})));
         assert_eq!(empty, ReportLabels::default());
     }

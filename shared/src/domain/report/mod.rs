@@ -9,9 +9,10 @@
 //! - `day`: UTC day numbers and their keys;
 //! - `day_totals`: one day's stored totals and samples, read;
 //! - `percentiles`: nearest-rank percentiles over the samples;
-//! - `oncall_report`: the report, as the API answers it;
+//! - `oncall_report`: the report, as the API answers it; `builder`: building it a day at a time;
 //! - `reader`: reading the days of a report from Redis.
 
+mod builder;
 mod day;
 mod day_totals;
 mod labels;
@@ -20,9 +21,10 @@ mod percentiles;
 mod reader;
 pub mod scripts;
 
+pub use builder::{ReportBuilder, OTHER, UNKNOWN_SLACK_USER};
 pub use day::{day_of_ms, day_start, today, DAY_MS};
 pub use day_totals::{AckSample, DayTotals, LabelGroup, ResolveSample};
-pub use labels::{ReportLabels, MAX_LABEL_CHARS};
+pub use labels::{report_label, ReportLabels, MAX_LABEL_CHARS};
 pub use oncall_report::{
     AlertCount, Noise, Percentiles, PersonAcks, Report, ReportContext, TeamTimes, NO_LABEL,
 };

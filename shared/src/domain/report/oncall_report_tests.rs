@@ -1,4 +1,7 @@
 use super::*;
+use crate::domain::report::{DAY_MS, OTHER, UNKNOWN_SLACK_USER};
+
+const HOUR_MS: i64 = 3_600_000;
 use crate::domain::report::day_totals::{AckSample, LabelGroup, ResolveSample};
 use std::collections::HashMap;
 
@@ -174,4 +177,54 @@ fn an_empty_report_has_no_percentiles_and_no_rate() {
     ] {
         assert!(json.get(key).is_some(), "{key} missing from {json}");
     }
+}
+
+#[test]
+fn label_maps_keep_the_fifty_largest_and_sum_the_rest() {
+    let counters: Vec<(String, i64)> = (0..80)
+        .map(|n| {
+            let field = LabelGroup {
+                severity: "critical".into(),
+                route: format!("route-{n:02}"),
+                team: "db".into(),
+                alertname: "A".into(),
+            }
+            .field();
+            (field, if n < 10 { 5 } else { 1 })
+        })
+        .collect();
+    let refs: Vec<(&str, i64)> = counters.iter().map(|(k, v)| (k.as_str(), *v)).collect();
+    let report = Report::build(&[day(1, &refs)], 1, context(2 * DAY_MS));
+    assert_eq!(report.total, 10 * 5 + 70);
+    assert_eq!(report.by_route.len(), 50);
+    assert_eq!(report.by_route["route-00"], 5);
+    assert_eq!(
+        report.by_route[OTHER],
+        120 - 10 * 5 - 39,
+        "the 31 smallest are summed"
+    );
+    assert_eq!(report.by_route.values().sum::<u64>(), report.total);
+}
+
+#[test]
+fn a_slack_ack_without_a_user_is_not_an_unnamed_link_ack_and_skipped_samples_are_told() {
+    let mut totals = day(1, &[("samples_skipped", 7)]);
+    totals.acks = vec![
+        AckSample {
+            ms: 1000,
+            via: "slack".into(),
+            team: String::new(),
+            person: String::new(),
+        },
+        AckSample {
+            ms: 2000,
+            via: "link".into(),
+            team: String::new(),
+            person: String::new(),
+        },
+    ];
+    let report = Report::build(&[totals], 1, context(2 * DAY_MS));
+    assert_eq!(report.acks_by[UNKNOWN_SLACK_USER].count, 1);
+    assert_eq!(report.unnamed_link_acks.count, 1);
+    assert_eq!(report.time_samples_skipped, 7);
 }

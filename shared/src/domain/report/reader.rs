@@ -1,12 +1,16 @@
-//! Reading a report's days from Redis: two reads per day (its counters and its samples), in one pipeline,
-//! whatever the number of incidents.
+//! Reading a report's days from Redis: two reads per day (its counters and its samples), one day at a time, so
+//! that neither Redis nor the reader ever holds more than a day (both are bounded when written: see
+//! `lua/lib.lua`). One report is built at a time per reader; another asked meanwhile is refused as busy.
 
+use super::builder::ReportBuilder;
 use super::day_totals::DayTotals;
 use super::oncall_report::{Report, ReportContext};
 use crate::infra::redis_conn::RedisConnection;
 use std::collections::HashMap;
+use std::sync::Arc;
 use std::time::Duration;
 use thiserror::Error;
+use tokio::sync::Semaphore;
 
 #[derive(Debug, Error)]
 pub enum ReportError {
@@ -16,6 +20,8 @@ pub enum ReportError {
     Redis(#[from] redis::RedisError),
     #[error("a day's report totals in Redis do not read as this release writes them ({0}); are processes of different releases sharing this Redis?")]
     Stored(#[from] redis::ParsingError),
+    #[error("another on-call report is being built by this process; retry in a few seconds")]
+    Busy,
 }
 
 #[derive(Clone)]
@@ -25,6 +31,8 @@ pub struct ReportReader {
     incident_retention: Duration,
     retention_days: u32,
     heartbeats_configured: bool,
+    /// One report at a time: each holds up to a day of samples while it reads.
+    building: Arc<Semaphore>,
 }
 
 impl ReportReader {
@@ -41,6 +49,7 @@ impl ReportReader {
             incident_retention,
             retention_days,
             heartbeats_configured,
+            building: Arc::new(Semaphore::new(1)),
         }
     }
 
@@ -71,31 +80,31 @@ impl ReportReader {
         self.retention_days
     }
 
-    /// The report of the `days` UTC days that end with `end_day` (included).
+    /// The report of the `days` UTC days that end with `end_day` (included). [`ReportError::Busy`] while
+    /// another report is being built by this reader.
     pub async fn report(&self, days: u32, end_day: i64) -> Result<Report, ReportError> {
         self.check_days(days)?;
+        let _building = self.building.try_acquire().map_err(|_| ReportError::Busy)?;
         let first = end_day + 1 - i64::from(days);
-        let mut pipe = redis::pipe();
-        for day in first..=end_day {
-            pipe.hgetall(format!("{}report:day:{day}", self.prefix));
-            pipe.get(format!("{}report:times:{day}", self.prefix));
-        }
-        let replies: Vec<redis::Value> = pipe.query_async(&mut self.conn.clone()).await?;
-        let mut totals = Vec::with_capacity(days as usize);
-        for (day, pair) in (first..=end_day).zip(replies.chunks(2)) {
-            let counters: HashMap<String, i64> = redis::from_redis_value(pair[0].clone())?;
-            let samples: Option<String> = redis::from_redis_value(pair[1].clone())?;
-            totals.push(DayTotals::parse(
-                day,
-                counters,
-                samples.as_deref().unwrap_or(""),
-            ));
-        }
         let context = ReportContext {
             now_ms: chrono::Utc::now().timestamp_millis(),
             incident_retention_ms: self.incident_retention.as_millis() as i64,
             heartbeats_configured: self.heartbeats_configured,
         };
-        Ok(Report::build(&totals, end_day, context))
+        let mut builder = ReportBuilder::new(days, end_day, context);
+        let mut conn = self.conn.clone();
+        for day in first..=end_day {
+            let (counters, samples): (HashMap<String, i64>, Option<String>) = redis::pipe()
+                .hgetall(format!("{}report:day:{day}", self.prefix))
+                .get(format!("{}report:times:{day}", self.prefix))
+                .query_async(&mut conn)
+                .await?;
+            builder.add(DayTotals::parse(
+                day,
+                counters,
+                samples.as_deref().unwrap_or(""),
+            ));
+        }
+        Ok(builder.finish())
     }
 }

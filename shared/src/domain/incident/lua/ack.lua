@@ -14,7 +14,7 @@ local failed_page = state == 'escalated' and (not f[4] or f[4] == '') and f[8] a
 if state == 'pending' or failed_page then
   local now = vq_now_ms()
   redis.call('HSET', key, 'state', 'acked', 'acked_ms', now, 'acked_by', ARGV[3], 'acked_via', ARGV[4], 'updated_ms', now)
-  vr_ack(prefix, id, now, ARGV[4], ARGV[5] or '')
+  vr_safely(vr_ack, prefix, id, now, ARGV[4], ARGV[5] or '')
   vi_slack_update(prefix, id, 'acked', now)
   return {'acked', 'acked', tostring(now), f[7] or '0'}
 elseif state == 'acked' then

@@ -13,7 +13,7 @@ end
 if state == 'pending' then
   local now = vq_now_ms()
   redis.call('HSET', key, 'state', 'escalated', 'escalated_ms', now, 'updated_ms', now)
-  vr_escalate(prefix, id, now)
+  vr_safely(vr_escalate, prefix, id, now)
   return {'start', f[2] or '', '', f[4] or '0'}
 elseif state == 'escalated' then
   if f[3] and f[3] ~= '' then

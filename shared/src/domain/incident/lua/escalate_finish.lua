@@ -11,7 +11,7 @@ if ARGV[3] == 'started' then
     return 0
   end
   redis.call('HSET', key, 'updated_ms', now)
-  vr_paged(prefix, id)
+  vr_safely(vr_paged, prefix, id)
   vi_slack_update(prefix, id, 'escalated', now)
 else
   redis.call('HSET', key, 'page_failed', ARGV[4], 'updated_ms', now)

@@ -29,7 +29,7 @@ local function vi_resolve(prefix, id, from_state, now, resolve_aws, retention, e
     fields[#fields + 1] = value
   end
   redis.call('HSET', vi_key(prefix, id), unpack(fields))
-  vr_close(prefix, id, now, close_kind)
+  vr_safely(vr_close, prefix, id, now, close_kind)
   vi_slack_update(prefix, id, 'resolved', now)
   if from_state == 'escalated' and resolve_aws then
     vq_push(prefix, 'aws_resolve', id, vi_job(id), 0, id, retention, now)
@@ -50,7 +50,7 @@ local function vi_create(prefix, id, fields, page, retention, now, report)
   redis.call('HSET', key, unpack(fields))
   redis.call('PEXPIRE', key, vq_int(retention))
   if report then
-    vr_open(prefix, id, now, report[1], report[2])
+    vr_safely(vr_open, prefix, id, now, report[1], report[2])
   end
   vq_push(prefix, 'notify', id, vi_job(id), 0, '', 0, now)
   if page then

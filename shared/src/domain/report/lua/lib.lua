@@ -10,6 +10,23 @@
 
 local VR_DAY_MS = 86400000
 local VR_HOUR_MS = 3600000
+-- A day's samples stop growing at this many bytes (about 6,000 acks and resolves); later ones are counted in
+-- `samples_skipped`. A report reads each day whole: this bounds what one read costs Redis and the reader.
+local VR_SAMPLES_MAX = 262144
+-- A day's counters stop taking new label groups past this many fields; incidents of further groups are
+-- counted under the group (other). The labels are the sender's, so their variety is too.
+local VR_FIELDS_MAX = 600
+local VR_OTHER = '(other)'
+
+-- Runs a report helper so that nothing it does can fail the incident change around it: Redis does not roll a
+-- script back, so an error here would leave the change half made (acked, but no Slack update queued).
+-- A failed update is logged by Redis and the report misses it.
+local function vr_safely(helper, ...)
+  local ok, err = pcall(helper, ...)
+  if not ok then
+    redis.log(redis.LOG_WARNING, 'versus: the on-call report was not updated: ' .. tostring(err))
+  end
+end
 
 local function vr_summary_key(prefix, id)
   return prefix .. 'report:incident:' .. id
@@ -28,14 +45,19 @@ local function vr_text(value)
   return (string.gsub(value or '', '%c', ' '))
 end
 
--- The summary's opening time, day number and team, or nil when there is no summary.
+-- The summary's opening time, day number and team, or nil when there is no summary, or when its day's totals
+-- are gone (a lowered retention): a counter written then would make a key without an expiry.
 local function vr_opened(prefix, id)
   local f = redis.call('HMGET', vr_summary_key(prefix, id), 'o', 't')
   if not f[1] then
     return nil
   end
   local opened = tonumber(f[1])
-  return opened, math.floor(opened / VR_DAY_MS), f[2] or ''
+  local day = math.floor(opened / VR_DAY_MS)
+  if redis.call('EXISTS', vr_day_key(prefix, day)) == 0 then
+    return nil
+  end
+  return opened, day, f[2] or ''
 end
 
 -- A length-prefixed part of a field name (`5:hello`): label values are the sender's, and may hold any byte.
@@ -71,7 +93,11 @@ local function vr_open(prefix, id, now, meta, retention)
   redis.call('HSET', summary, unpack(fields))
   redis.call('PEXPIRE', summary, vq_int(retention))
   local totals = vr_day_key(prefix, day)
-  redis.call('HINCRBY', totals, 'g:' .. vr_part(meta[1]) .. vr_part(meta[3]) .. vr_part(meta[4]) .. vr_part(meta[2]), 1)
+  local group = 'g:' .. vr_part(meta[1]) .. vr_part(meta[3]) .. vr_part(meta[4]) .. vr_part(meta[2])
+  if redis.call('HLEN', totals) >= VR_FIELDS_MAX and redis.call('HEXISTS', totals, group) == 0 then
+    group = 'g:' .. vr_part(VR_OTHER) .. vr_part(VR_OTHER) .. vr_part(VR_OTHER) .. vr_part(VR_OTHER)
+  end
+  redis.call('HINCRBY', totals, group, 1)
   -- A counter at 1 is the first of its hour (or the key is new): only then can the expiry be missing.
   if redis.call('HINCRBY', totals, 'open:' .. math.floor((now % VR_DAY_MS) / VR_HOUR_MS), 1) == 1 then
     redis.call('PEXPIREAT', totals, vr_day_expiry(day, retention))
@@ -85,6 +111,10 @@ end
 -- of the day, so they exist here; were they gone, the samples would be worth nothing and are not kept).
 local function vr_sample(prefix, day, line)
   local times = vr_times_key(prefix, day)
+  if redis.call('STRLEN', times) + #line > VR_SAMPLES_MAX then
+    redis.call('HINCRBY', vr_day_key(prefix, day), 'samples_skipped', 1)
+    return
+  end
   if redis.call('APPEND', times, line) == #line then
     local ttl = redis.call('PTTL', vr_day_key(prefix, day))
     if ttl > 0 then
