@@ -10,13 +10,14 @@ use redis::AsyncCommands;
 use serde_json::{json, Value};
 use sha2::Sha256;
 use std::collections::HashMap;
+use std::time::Duration;
 use versus_tests::alertmanager_webhook::{labels, Notification, NotifiedAlert};
 use versus_tests::alerts::{created, id_of};
 use versus_tests::config_file::shipped_config_with;
 use versus_tests::process::binary_path;
 use versus_tests::slack_messages::wait_post;
 use versus_tests::topology::{Role, SETTLE};
-use versus_tests::Topology;
+use versus_tests::{wait_until, Topology};
 
 const SECRET: &str = "week-signing-secret-0123456789";
 const STARTS: &str = "2026-12-06T00:00:00Z";
@@ -152,9 +153,17 @@ async fn the_report_of_a_scripted_week_equals_what_happened() {
         dir.path(),
         "heartbeats:\n  - { name: nightly-backup, interval_minutes: 0.02, oncall: false }\n",
     );
+    // The digest every 2 s: the first one after the script's last step must carry the same numbers.
+    let first_digest = chrono::Utc::now() + chrono::Duration::seconds(2);
     let topo = Topology::builder()
         .oncall_enabled()
         .env("SLACK_SIGNING_SECRET", SECRET)
+        .env("VERSUS__REPORTS__DIGEST__ENABLE", "true")
+        .env("VERSUS__REPORTS__DIGEST__EVERY", "2s")
+        .env(
+            "VERSUS__REPORTS__DIGEST__FIRST_AT",
+            first_digest.to_rfc3339(),
+        )
         .config(config)
         .start()
         .await;
@@ -249,6 +258,7 @@ async fn the_report_of_a_scripted_week_equals_what_happened() {
     for opened in [&disk, &latency, &disk_2, &replication] {
         resolve(&topo, opened).await;
     }
+    let script_ended_ms = chrono::Utc::now().timestamp_millis();
 
     let response = topo
         .http()
@@ -355,6 +365,41 @@ async fn the_report_of_a_scripted_week_equals_what_happened() {
     assert_eq!(summaries["restarts"]["x"], "u");
     assert_eq!(summaries["latency"]["w"], "slack");
     assert_eq!(summaries["flappy"]["nb"], "dave");
+
+    let digest = wait_until(
+        Duration::from_secs(10),
+        || "a digest of a period that ended after the script".to_string(),
+        async || {
+            topo.slack.posts().into_iter().find(|post| {
+                post["metadata"]["event_type"] == "versus_digest"
+                    && post["metadata"]["event_payload"]["period_end_ms"]
+                        .as_str()
+                        .and_then(|end| end.parse::<i64>().ok())
+                        .is_some_and(|end| end > script_ended_ms)
+            })
+        },
+    )
+    .await;
+    println!(
+        "the digest as Slack received it: {}",
+        serde_json::to_string_pretty(&digest).unwrap()
+    );
+    let blocks = digest["blocks"].to_string();
+    for shown in [
+        "*Incidents*\\n9",
+        "*Acknowledged*\\n4",
+        "*Paged*\\n1",
+        "<@U0BOB>",
+        "<@U0CAROL>",
+        "alice",
+        "HighLatency",
+        "Flappy",
+    ] {
+        assert!(
+            blocks.contains(shown),
+            "{shown:?} not in the digest: {blocks}"
+        );
+    }
 
     // The terminal's report is the API's.
     let port = versus_tests::ports::free_port();

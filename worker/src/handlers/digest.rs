@@ -109,11 +109,8 @@ async fn run(meta: &JobMeta, deps: &SharedDeps) -> Result<(), JobError> {
 /// reports the days that are kept.
 async fn report(deps: &SharedDeps, window: Window) -> Result<ReportView, JobError> {
     let days = window.days.min(deps.reports.max_days());
-    let report = deps
-        .reports
+    deps.reports
         .report(days, window.end_day)
         .await
-        .map_err(|e| JobError::retry_because("cannot read the on-call report", e))?;
-    ReportView::of(&report)
-        .map_err(|e| JobError::permanent_because("cannot read the on-call report's fields", e))
+        .map_err(|e| JobError::retry_because("cannot read the on-call report", e))
 }

@@ -3,13 +3,13 @@
 use super::builder::ReportBuilder;
 use super::day_totals::DayTotals;
 use super::percentiles::nearest_rank;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
 /// How a missing label (no `team`, no severity, ...) is shown.
 pub const NO_LABEL: &str = "(none)";
 
-#[derive(Debug, Clone, Copy, Default, PartialEq, Serialize)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Serialize, Deserialize)]
 pub struct Percentiles {
     pub p50: Option<f64>,
     pub p90: Option<f64>,
@@ -24,13 +24,13 @@ impl Percentiles {
     }
 }
 
-#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct TeamTimes {
     pub time_to_ack_seconds: Percentiles,
     pub time_to_resolve_seconds: Percentiles,
 }
 
-#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct PersonAcks {
     pub count: u64,
     pub median_seconds: Option<f64>,
@@ -45,20 +45,21 @@ impl PersonAcks {
     }
 }
 
-#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct Noise {
     pub count: u64,
     /// Noise marks over incidents; 0 when there were none.
     pub rate: f64,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct AlertCount {
     pub alertname: String,
     pub count: u64,
 }
 
-#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
 pub struct Report {
     pub days: u32,
     /// Start of the first day (UTC, RFC 3339).

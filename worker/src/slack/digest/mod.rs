@@ -17,7 +17,7 @@ use slack_morphism::prelude::{
     SlackSectionBlock,
 };
 use std::collections::HashMap;
-use versus_shared::domain::mrkdwn::{escape, user_mention};
+use versus_shared::domain::mrkdwn::{escape, person as mrkdwn_person};
 use view::{Acks, AlertCount};
 
 /// `metadata.event_type` of a digest message; its payload names the period (`period_end_ms`), so that
@@ -73,13 +73,13 @@ pub fn compose(current: &ReportView, previous: &ReportView, period_end_ms: i64) 
         section(&alerts_section(
             "Noisiest alerts",
             &current.noisy_alerts,
-            "marked as noise",
+            ("marked as noise", "marked as noise"),
             "Nothing was marked as noise.",
         )),
         section(&alerts_section(
             "Most frequent alerts",
             &current.top_alerts,
-            "incidents",
+            ("incident", "incidents"),
             "No incidents.",
         )),
         SlackContextBlock::new(vec![SlackContextBlockElement::MarkDown(
@@ -170,11 +170,15 @@ fn acks_line(who: &str, acks: &Acks) -> String {
     )
 }
 
-fn alerts_section(title: &str, alerts: &[AlertCount], unit: &str, none: &str) -> String {
+/// `units` is the count's noun: (one, several).
+fn alerts_section(title: &str, alerts: &[AlertCount], units: (&str, &str), none: &str) -> String {
     let mut lines: Vec<String> = alerts
         .iter()
         .take(MAX_LISTED)
-        .map(|alert| format!("• {} — {} {unit}", name(&alert.alertname), alert.count))
+        .map(|alert| {
+            let unit = if alert.count == 1 { units.0 } else { units.1 };
+            format!("• {} — {} {unit}", name(&alert.alertname), alert.count)
+        })
         .collect();
     if alerts.len() > MAX_LISTED {
         lines.push(format!("… and {} more", alerts.len() - MAX_LISTED));
@@ -191,11 +195,11 @@ fn listing(title: &str, lines: Vec<String>, none: &str) -> String {
 
 /// A person as the digest names them: a Slack user as a mention, anyone else by their escaped name.
 fn who(person: &str) -> String {
-    if let Some(mention) = person.strip_prefix("slack:").and_then(user_mention) {
-        return mention;
-    }
     if person.trim().is_empty() {
         return "_(no name)_".into();
+    }
+    if person.starts_with("slack:") {
+        return mrkdwn_person(person);
     }
     name(person)
 }

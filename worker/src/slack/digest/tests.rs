@@ -190,22 +190,3 @@ fn an_empty_report_still_says_each_section() {
     assert!(text.contains("*Most frequent alerts*\n_No incidents._"));
     assert_eq!(message.blocks.len(), 6);
 }
-
-#[test]
-fn the_view_reads_any_report_by_its_keys() {
-    #[derive(serde::Serialize)]
-    struct Partial {
-        from: &'static str,
-        total: u32,
-        extra: bool,
-    }
-    let view = ReportView::of(&Partial {
-        from: "2026-12-01",
-        total: 4,
-        extra: true,
-    })
-    .unwrap();
-    assert_eq!(view.total, 4);
-    assert_eq!(view.from, "2026-12-01");
-    assert!(view.acks_by.is_empty());
-}
