@@ -45,6 +45,7 @@ pub mod redis_server;
 pub mod redis_snapshot;
 pub mod sigv4;
 mod sigv4_canonical;
+pub mod slack_click;
 mod slack_handler;
 pub mod slack_messages;
 mod ssm_failure;

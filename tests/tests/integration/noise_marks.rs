@@ -3,15 +3,14 @@
 //! each writes to the incident and to its report summary.
 
 use actix_web::{test, App};
-use hmac::{Hmac, KeyInit, Mac};
 use redis::AsyncCommands;
 use serde_json::{json, Value};
-use sha2::Sha256;
 use std::collections::HashMap;
 use versus_api::startup::{app_state, configure};
 use versus_shared::domain::incident::decode_fields;
 use versus_shared::infra::config::Settings;
 use versus_shared::infra::secret::Secret;
+use versus_tests::slack_click::SignedClick;
 use versus_tests::RedisServer;
 
 const SIGNING_SECRET: &str = "noise-signing-secret-0123456789";
@@ -299,28 +298,16 @@ async fn a_bad_token_is_404_and_a_get_changes_nothing() {
     assert_eq!(field(&incident(&redis, &id).await, "noise_by"), "");
 }
 
-fn sign(timestamp: i64, body: &str) -> String {
-    let mut mac = Hmac::<Sha256>::new_from_slice(SIGNING_SECRET.as_bytes()).unwrap();
-    mac.update(format!("v0:{timestamp}:{body}").as_bytes());
-    format!("v0={}", hex::encode(mac.finalize().into_bytes()))
-}
-
 /// A correctly signed click of the button `action_id` carrying `token`, by Slack user `user`.
 macro_rules! click {
     ($app:expr, $action_id:expr, $token:expr, $user:expr) => {{
-        let payload = json!({
-            "type": "block_actions",
-            "user": {"id": $user},
-            "actions": [{"action_id": $action_id, "block_id": "versus_ack", "value": $token, "type": "button"}]
-        });
-        let body = serde_urlencoded::to_string([("payload", payload.to_string())]).unwrap();
-        let timestamp = chrono::Utc::now().timestamp();
+        let click = SignedClick::new(SIGNING_SECRET, $action_id, $token, $user);
         let request = test::TestRequest::post()
             .uri("/api/slack/interactions")
             .insert_header(("content-type", FORM))
-            .insert_header(("x-slack-signature", sign(timestamp, &body)))
-            .insert_header(("x-slack-request-timestamp", timestamp.to_string()))
-            .set_payload(body)
+            .insert_header(("x-slack-signature", click.signature))
+            .insert_header(("x-slack-request-timestamp", click.timestamp.to_string()))
+            .set_payload(click.body)
             .to_request();
         test::call_service(&$app, request).await.status().as_u16()
     }};

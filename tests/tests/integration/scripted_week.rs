@@ -5,16 +5,15 @@
 //! (API and `versus-worker report --json`) must equal what the script did, number for number; its times are
 //! checked against the summaries' own.
 
-use hmac::{Hmac, KeyInit, Mac};
 use redis::AsyncCommands;
 use serde_json::{json, Value};
-use sha2::Sha256;
 use std::collections::HashMap;
 use std::time::Duration;
 use versus_tests::alertmanager_webhook::{labels, Notification, NotifiedAlert};
 use versus_tests::alerts::{created, id_of};
 use versus_tests::config_file::shipped_config_with;
 use versus_tests::process::binary_path;
+use versus_tests::slack_click::SignedClick;
 use versus_tests::slack_messages::wait_post;
 use versus_tests::topology::{Role, SETTLE};
 use versus_tests::{wait_until, Topology};
@@ -103,26 +102,10 @@ async fn post_form(topo: &Topology, url: &str, fields: &[(&str, &str)]) {
 
 async fn click(topo: &Topology, action_id: &str, opened: &Opened, user: &str) {
     let token = opened.ack_url.rsplit('/').next().unwrap();
-    let payload = json!({"type": "block_actions", "user": {"id": user},
-        "actions": [{"action_id": action_id, "block_id": "versus_ack", "value": token, "type": "button"}]});
-    let body = serde_urlencoded::to_string([("payload", payload.to_string())]).unwrap();
-    let timestamp = chrono::Utc::now().timestamp();
-    let mut mac = Hmac::<Sha256>::new_from_slice(SECRET.as_bytes()).unwrap();
-    mac.update(format!("v0:{timestamp}:{body}").as_bytes());
-    let response = topo
-        .http()
-        .post(format!("{}/api/slack/interactions", topo.api_url(0)))
-        .header("Content-Type", "application/x-www-form-urlencoded")
-        .header("X-Slack-Request-Timestamp", timestamp.to_string())
-        .header(
-            "X-Slack-Signature",
-            format!("v0={}", hex::encode(mac.finalize().into_bytes())),
-        )
-        .body(body)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(response.status(), 200);
+    let status = topo
+        .click(SignedClick::new(SECRET, action_id, token, user))
+        .await;
+    assert_eq!(status, 200);
 }
 
 fn noise_url(opened: &Opened) -> String {
@@ -144,6 +127,22 @@ fn percentile(mut ms: Vec<i64>, p: f64) -> Value {
     ms.sort();
     let rank = ((p / 100.0) * ms.len() as f64).ceil() as usize;
     json!(ms[rank.clamp(1, ms.len()) - 1] as f64 / 1000.0)
+}
+
+/// `versus-worker report` with `args`, as this topology's workers are configured: (success, stdout, stderr).
+fn cli(topo: &Topology, args: &[&str]) -> (bool, String, String) {
+    let config = topo.config_path().display().to_string();
+    let output = std::process::Command::new(binary_path("versus-worker"))
+        .args(["--config", &config, "report"])
+        .args(args)
+        .envs(topo.process_env(Role::Worker, versus_tests::ports::free_port()))
+        .output()
+        .unwrap();
+    (
+        output.status.success(),
+        String::from_utf8_lossy(&output.stdout).into_owned(),
+        String::from_utf8_lossy(&output.stderr).into_owned(),
+    )
 }
 
 #[tokio::test]
@@ -402,56 +401,18 @@ async fn the_report_of_a_scripted_week_equals_what_happened() {
     }
 
     // The terminal's report is the API's.
-    let port = versus_tests::ports::free_port();
-    let output = std::process::Command::new(binary_path("versus-worker"))
-        .args([
-            "--config",
-            &topo.config_path().display().to_string(),
-            "report",
-            "--days",
-            "7",
-            "--json",
-        ])
-        .envs(topo.process_env(Role::Worker, port))
-        .output()
-        .unwrap();
-    assert!(
-        output.status.success(),
-        "{}",
-        String::from_utf8_lossy(&output.stderr)
-    );
-    let printed: Value = serde_json::from_slice(&output.stdout).unwrap();
-    assert_eq!(printed, report);
-    let text = std::process::Command::new(binary_path("versus-worker"))
-        .args([
-            "--config",
-            &topo.config_path().display().to_string(),
-            "report",
-            "--days",
-            "7",
-        ])
-        .envs(topo.process_env(Role::Worker, port))
-        .output()
-        .unwrap();
-    let text = String::from_utf8_lossy(&text.stdout);
+    let (ok, printed, _) = cli(&topo, &["--days", "7", "--json"]);
+    assert!(ok);
+    assert_eq!(serde_json::from_str::<Value>(&printed).unwrap(), report);
+    let (_, text, _) = cli(&topo, &["--days", "7"]);
     println!("{text}");
     assert!(
         text.contains("incidents 9  acknowledged 4  escalated 1 (paged 1)"),
         "{text}"
     );
-    let refused = std::process::Command::new(binary_path("versus-worker"))
-        .args([
-            "--config",
-            &topo.config_path().display().to_string(),
-            "report",
-            "--days",
-            "91",
-        ])
-        .envs(topo.process_env(Role::Worker, port))
-        .output()
-        .unwrap();
-    assert!(!refused.status.success());
-    assert!(String::from_utf8_lossy(&refused.stderr).contains("between 1 and 90"));
+    let (ok, _, error) = cli(&topo, &["--days", "91"]);
+    assert!(!ok);
+    assert!(error.contains("between 1 and 90"), "{error}");
 
     for bad in ["0", "91", "seven", "-1", "7.5", ""] {
         let response = topo

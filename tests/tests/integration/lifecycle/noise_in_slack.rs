@@ -2,11 +2,10 @@
 //! the "Acknowledged by" and "Marked as noise by" lines; a Slack user's mark shows as a mention; the noise
 //! button stays once the acknowledge button is gone, and turns into "Unmark noise" when interactive.
 
-use hmac::{Hmac, KeyInit, Mac};
 use serde_json::{json, Value};
-use sha2::Sha256;
 use versus_tests::alertmanager_webhook::checkout_group;
 use versus_tests::alerts::{created, id_of};
+use versus_tests::slack_click::SignedClick;
 use versus_tests::slack_messages::{
     button_ids, buttons, noise_line, shown_time, status_line, updates_of, wait_top_level,
     wait_update,
@@ -91,29 +90,10 @@ const SECRET: &str = "noise-signing-secret-0123456789";
 
 /// A correctly signed click of `action_id` with `token`, by Slack user `user`.
 async fn click(topo: &Topology, action_id: &str, token: &str, user: &str) {
-    let payload = json!({
-        "type": "block_actions",
-        "user": {"id": user},
-        "actions": [{"action_id": action_id, "block_id": "versus_ack", "value": token, "type": "button"}]
-    });
-    let body = serde_urlencoded::to_string([("payload", payload.to_string())]).unwrap();
-    let timestamp = chrono::Utc::now().timestamp();
-    let mut mac = Hmac::<Sha256>::new_from_slice(SECRET.as_bytes()).unwrap();
-    mac.update(format!("v0:{timestamp}:{body}").as_bytes());
-    let response = topo
-        .http()
-        .post(format!("{}/api/slack/interactions", topo.api_url(0)))
-        .header("Content-Type", "application/x-www-form-urlencoded")
-        .header("X-Slack-Request-Timestamp", timestamp.to_string())
-        .header(
-            "X-Slack-Signature",
-            format!("v0={}", hex::encode(mac.finalize().into_bytes())),
-        )
-        .body(body)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(response.status(), 200, "{:?}", response.text().await);
+    let status = topo
+        .click(SignedClick::new(SECRET, action_id, token, user))
+        .await;
+    assert_eq!(status, 200);
 }
 
 #[tokio::test]
