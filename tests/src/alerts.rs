@@ -54,3 +54,18 @@ pub async fn ack(topo: &Topology, ack_url: &str) -> String {
     assert_eq!(status, 200);
     answer["result"].as_str().unwrap_or_default().to_string()
 }
+
+/// `POST` of a JSON `body` to an ack or noise link, asking for JSON; insists on `200` and returns the answer.
+pub async fn post_link_json(topo: &Topology, url: &str, body: &Value) -> Value {
+    let response = topo
+        .http()
+        .post(url)
+        .header("Accept", "application/json")
+        .json(body)
+        .send()
+        .await
+        .unwrap_or_else(|e| panic!("POST {url}: {e}"));
+    let (status, answer) = read_answer(response).await;
+    assert_eq!(status, 200, "POST {url}: {answer}");
+    answer
+}

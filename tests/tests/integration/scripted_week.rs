@@ -10,7 +10,7 @@ use serde_json::{json, Value};
 use std::collections::HashMap;
 use std::time::Duration;
 use versus_tests::alertmanager_webhook::{labels, Notification, NotifiedAlert};
-use versus_tests::alerts::{created, id_of};
+use versus_tests::alerts::{created, id_of, post_link_json};
 use versus_tests::config_file::shipped_config_with;
 use versus_tests::process::binary_path;
 use versus_tests::slack_click::SignedClick;
@@ -73,19 +73,6 @@ async fn resolve(topo: &Topology, opened: &Opened) {
     let (status, answer) = topo.post_alert("", &body).await;
     assert_eq!(status, 201, "{answer}");
     assert_eq!(answer["outcome"], "resolved", "{answer}");
-}
-
-async fn post_json(topo: &Topology, url: &str, body: Value) -> Value {
-    let response = topo
-        .http()
-        .post(url)
-        .header("Accept", "application/json")
-        .json(&body)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(response.status(), 200);
-    response.json().await.unwrap()
 }
 
 async fn post_form(topo: &Topology, url: &str, fields: &[(&str, &str)]) {
@@ -223,13 +210,13 @@ async fn the_report_of_a_scripted_week_equals_what_happened() {
         &[("noise", "1"), ("name", "alice")],
     )
     .await;
-    let unmarked = post_json(&topo, &noise_url(&disk_2), json!({"noise": false})).await;
+    let unmarked = post_link_json(&topo, &noise_url(&disk_2), &json!({"noise": false})).await;
     assert_eq!(unmarked["result"], "unmarked", "{unmarked}");
     resolve(&topo, &flappy).await;
-    let marked = post_json(
+    let marked = post_link_json(
         &topo,
         &noise_url(&flappy),
-        json!({"noise": true, "name": "dave"}),
+        &json!({"noise": true, "name": "dave"}),
     )
     .await;
     assert_eq!(marked["result"], "marked", "{marked}");

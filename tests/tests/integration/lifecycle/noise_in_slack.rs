@@ -4,7 +4,7 @@
 
 use serde_json::{json, Value};
 use versus_tests::alertmanager_webhook::checkout_group;
-use versus_tests::alerts::{created, id_of};
+use versus_tests::alerts::{created, id_of, post_link_json};
 use versus_tests::slack_click::SignedClick;
 use versus_tests::slack_messages::{
     button_ids, buttons, noise_line, shown_time, status_line, updates_of, wait_top_level,
@@ -28,19 +28,6 @@ async fn wait_noise_update(topo: &Topology, ts: &str, needle: &str) -> Value {
     .await
 }
 
-async fn post_json(topo: &Topology, url: &str, body: Value) -> Value {
-    let response = topo
-        .http()
-        .post(url)
-        .header("Accept", "application/json")
-        .json(&body)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(response.status(), 200);
-    response.json().await.unwrap()
-}
-
 #[tokio::test]
 async fn a_typed_name_shows_escaped_in_the_ack_and_noise_lines() {
     let topo = Topology::builder().oncall_enabled().start().await;
@@ -59,7 +46,7 @@ async fn a_typed_name_shows_escaped_in_the_ack_and_noise_lines() {
     );
     assert_eq!(buttons(&message.body)[1]["url"], ack_url.as_str());
 
-    let acked = post_json(&topo, &ack_url, json!({"name": HOSTILE})).await;
+    let acked = post_link_json(&topo, &ack_url, &json!({"name": HOSTILE})).await;
     assert_eq!(acked["result"], "acked", "{acked}");
     let incident = topo.incident(&id).await;
     let update = wait_update(&topo.slack, &message.ts, "Acknowledged").await;
@@ -72,7 +59,7 @@ async fn a_typed_name_shows_escaped_in_the_ack_and_noise_lines() {
     );
 
     let noise_url = ack_url.replace("/ack/", "/noise/");
-    let marked = post_json(&topo, &noise_url, json!({"name": HOSTILE})).await;
+    let marked = post_link_json(&topo, &noise_url, &json!({"name": HOSTILE})).await;
     assert_eq!(marked["result"], "marked", "{marked}");
     let update = wait_noise_update(&topo, &message.ts, "Marked as noise").await;
     assert_eq!(
