@@ -88,7 +88,12 @@ impl WorkerApp {
             incidents: IncidentStore::from_settings(redis.clone(), &settings),
             heartbeats: HeartbeatStore::from_settings(redis.clone(), &settings),
             digest: DigestStore::new(redis.clone(), &settings.redis.stored_prefix()),
-            reports: ReportReader::from_settings(redis.clone(), &settings),
+            // A connection of its own: a digest's day-sized reads must not hold up the escalations' scripts.
+            reports: ReportReader::from_settings(
+                RedisConnection::from_settings(&settings.redis)
+                    .context("invalid Redis settings")?,
+                &settings,
+            ),
             slack: SlackClient::from_settings(&settings.alert.slack)?,
             settings: settings.clone(),
             aws,

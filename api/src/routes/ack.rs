@@ -5,7 +5,7 @@
 //! name; an unnamed one as by "ack link" and no person.
 
 use super::ack_page;
-use super::link_answers::{bad_request, html, load, not_found, wants_html, write};
+use super::link_answers::{html, load, not_found, wants_html, write};
 use super::link_form::{LinkForm, UNNAMED_LINK};
 use crate::error::ApiError;
 use crate::state::AppState;
@@ -47,9 +47,11 @@ pub async fn acknowledge(
     let Some(incident) = load(&state, &token).await? else {
         return Ok(invalid(&req));
     };
-    let form = match LinkForm::parse(&req, &body) {
-        Ok(form) => form,
-        Err(error) => return Ok(bad_request(&req, error)),
+    // The ack is what keeps the page from being sent: a name or body that cannot be kept never holds it up.
+    // The ack is made unnamed and the answer says why the name was not kept.
+    let (form, name_not_kept) = match LinkForm::parse(&req, &body) {
+        Ok(form) => (form, None),
+        Err(error) => (LinkForm::default(), Some(error.to_string())),
     };
     let by = form.name.as_deref().unwrap_or(UNNAMED_LINK);
     let person = form.name.as_deref().unwrap_or("");
@@ -64,10 +66,14 @@ pub async fn acknowledge(
     if wants_html(&req) {
         return Ok(html(
             StatusCode::OK,
-            ack_page::result(&incident.title, &result),
+            ack_page::result(&incident.title, &result, name_not_kept.as_deref()),
         ));
     }
-    Ok(HttpResponse::Ok().json(ack_json(&incident.id, &result)))
+    let mut answer = ack_json(&incident.id, &result);
+    if let Some(why) = name_not_kept {
+        answer["name_not_kept"] = json!(why);
+    }
+    Ok(HttpResponse::Ok().json(answer))
 }
 
 /// Metrics and the log line of an acknowledgement, shared with the Slack button.

@@ -131,13 +131,19 @@ fn noise_form(incident: &Incident, action: &str) -> String {
     )
 }
 
-/// POST: the result of acknowledging.
-pub fn result(incident_title: &str, result: &AckResult) -> String {
+/// POST: the result of acknowledging, and why the name typed with it was not kept, if it was not.
+pub fn result(incident_title: &str, result: &AckResult, name_not_kept: Option<&str>) -> String {
     let message = result_message(result);
+    let note = name_not_kept.map_or(String::new(), |why| {
+        format!(
+            "<p id=\"name-not-kept\">Your name was not kept: {}</p>\n",
+            escape(why)
+        )
+    });
     page(
         incident_title,
         &format!(
-            "<h1 id=\"title\">{}</h1>\n<p id=\"result\">{}</p>\n",
+            "<h1 id=\"title\">{}</h1>\n<p id=\"result\">{}</p>\n{note}",
             escape(incident_title),
             escape(&message)
         ),

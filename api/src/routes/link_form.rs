@@ -13,6 +13,9 @@ use serde_json::Value;
 /// The longest name kept, in characters (the page's field has the same `maxlength`).
 pub const NAME_MAX_CHARS: usize = 64;
 
+/// Names the report gives groups of acks; a typed name could otherwise join one of them.
+const RESERVED_NAMES: [&str; 3] = ["(other)", "(none)", "(unknown Slack user)"];
+
 /// `by` of a link ack or mark that gave no name.
 pub const UNNAMED_LINK: &str = "ack link";
 
@@ -104,6 +107,12 @@ fn person_name(raw: &str) -> Result<Option<String>, ApiError> {
         return Err(ApiError::bad_request(
             "invalid_name",
             format!("the name is {length} characters long; at most {NAME_MAX_CHARS} are kept, so shorten it"),
+        ));
+    }
+    if RESERVED_NAMES.contains(&name) {
+        return Err(ApiError::bad_request(
+            "invalid_name",
+            format!("{name:?} is how the report names a group of people, not a person; type your own name"),
         ));
     }
     if looks_like_slack_user(name) {
@@ -205,6 +214,7 @@ mod tests {
             ("name=%EF%BD%93lack%3AU0ONCALL", "slack:"),
             ("name=%EF%BC%B3lack%EF%BC%9AUX", "slack:"),
             ("name=%C2%ADslack%3AU0ONCALL", "control characters"),
+            ("name=%28other%29", "group of people"),
         ] {
             let error = parse(FORM, body).unwrap_err();
             assert!(error.contains(says), "{body}: {error}");

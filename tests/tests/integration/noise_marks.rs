@@ -166,27 +166,51 @@ async fn an_unnamed_ack_is_the_ack_link_with_no_person() {
 }
 
 #[actix_web::test]
-async fn a_name_with_control_characters_is_refused_and_nothing_changes() {
+async fn a_name_that_cannot_be_kept_refuses_a_noise_mark_but_never_holds_up_an_ack() {
     let redis = RedisServer::start();
     let app = app!(&redis);
     let (id, token) = create_incident!(app);
+    let (status, answer) = post!(
+        app,
+        format!("/api/incidents/noise/{token}"),
+        JSON,
+        json!({"name": "Alice\nInjected: line"})
+    );
+    assert_eq!(status, 400);
+    assert!(answer.contains("control characters"), "{answer}");
+    assert_eq!(
+        field(&summary(&redis, &id).await, "n"),
+        "",
+        "no mark was made"
+    );
+
+    // The ack is what keeps the page from being sent: it is made, unnamed, and the answer says why.
     let (status, answer) = post!(
         app,
         format!("/api/incidents/ack/{token}"),
         JSON,
         json!({"name": "Alice\nInjected: line"})
     );
-    assert_eq!(status, 400);
-    assert!(answer.contains("control characters"), "{answer}");
+    assert_eq!(status, 200, "{answer}");
+    assert!(
+        answer.contains("name_not_kept") && answer.contains("control characters"),
+        "{answer}"
+    );
+    let record = incident(&redis, &id).await;
+    assert_eq!(field(&record, "state"), "acked");
+    assert_eq!(field(&record, "acked_by"), "ack link");
+    assert_eq!(field(&summary(&redis, &id).await, "b"), "");
     let (status, page) = post!(
         app,
         format!("/api/incidents/ack/{token}"),
         FORM,
         form(&[("name", &"x".repeat(65))])
     );
-    assert_eq!(status, 400);
-    assert!(page.contains("at most 64"), "a page for the form: {page}");
-    assert_eq!(field(&incident(&redis, &id).await, "state"), "pending");
+    assert_eq!(status, 200);
+    assert!(
+        page.contains("id=\"name-not-kept\"") && page.contains("at most 64"),
+        "a page for the form: {page}"
+    );
 }
 
 #[actix_web::test]

@@ -1,8 +1,11 @@
-//! Builds the report one day at a time, so that only the day being read and the figures so far are held.
+//! Builds the report one day at a time: only the day being read is held, and the figures so far, whose
+//! distinct keys are bounded.
 
 use super::day::{day_start, DAY_MS};
 use super::day_totals::DayTotals;
-use super::oncall_report::{AlertCount, Percentiles, PersonAcks, Report, ReportContext, NO_LABEL};
+use super::oncall_report::{
+    AlertCount, Percentiles, PersonAcks, Report, ReportContext, TeamTimes, NO_LABEL,
+};
 use std::collections::{BTreeMap, HashMap};
 
 /// How many alertnames `top_alerts` and `noisy_alerts` list.
@@ -11,6 +14,9 @@ const TOP: usize = 10;
 /// [`OTHER`]. Label values are the senders', so their variety is too; a report stays readable and small.
 const MAX_ENTRIES: usize = 50;
 pub const OTHER: &str = "(other)";
+/// How many distinct keys each map holds while the days are merged; a key past that is counted under
+/// [`OTHER`], so totals stay exact and a report's memory is bounded whatever the labels of 90 days were.
+const MAX_DISTINCT: usize = 5_000;
 /// Who a Slack ack is credited to when Slack sent no valid user id.
 pub const UNKNOWN_SLACK_USER: &str = "(unknown Slack user)";
 const HOUR_MS: i64 = 3_600_000;
@@ -27,7 +33,7 @@ fn count(value: i64) -> u64 {
     value.max(0) as u64
 }
 
-fn top(counts: BTreeMap<String, u64>) -> Vec<AlertCount> {
+fn top(counts: HashMap<String, u64>) -> Vec<AlertCount> {
     let mut list: Vec<AlertCount> = counts
         .into_iter()
         .filter(|(_, count)| *count > 0)
@@ -38,41 +44,56 @@ fn top(counts: BTreeMap<String, u64>) -> Vec<AlertCount> {
     list
 }
 
-/// The `MAX_ENTRIES` largest counts, and the rest summed under [`OTHER`].
-fn capped(counts: BTreeMap<String, u64>) -> BTreeMap<String, u64> {
-    if counts.len() <= MAX_ENTRIES {
-        return counts;
-    }
-    let mut entries: Vec<(String, u64)> = counts.into_iter().collect();
-    entries.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
-    let rest: u64 = entries.drain(MAX_ENTRIES - 1..).map(|(_, n)| n).sum();
-    let mut kept: BTreeMap<String, u64> = entries.into_iter().collect();
-    *kept.entry(OTHER.to_string()).or_default() += rest;
-    kept
+/// The entry of `key` in `map`, or of [`OTHER`] once the map holds [`MAX_DISTINCT`] keys.
+fn entry<'a, V: Default>(map: &'a mut HashMap<String, V>, key: &str) -> &'a mut V {
+    let key = if map.len() >= MAX_DISTINCT && !map.contains_key(key) {
+        OTHER
+    } else {
+        key
+    };
+    map.entry(key.to_string()).or_default()
 }
 
-/// The samples of the `MAX_ENTRIES` keys with the most, and the rest pooled under [`OTHER`].
-fn capped_samples(
-    samples: impl IntoIterator<Item = (String, Vec<i64>)>,
-) -> Vec<(String, Vec<i64>)> {
-    let mut entries: Vec<(String, Vec<i64>)> = samples.into_iter().collect();
-    if entries.len() <= MAX_ENTRIES {
+/// The [`MAX_ENTRIES`] - 1 largest entries by `size`, and all the others (with any [`OTHER`] the merge
+/// already made) merged under [`OTHER`] by `merge`.
+fn capped<V: Default>(
+    mut map: HashMap<String, V>,
+    size: impl Fn(&V) -> usize,
+    merge: impl Fn(&mut V, V),
+) -> Vec<(String, V)> {
+    let other = map.remove(OTHER);
+    let mut entries: Vec<(String, V)> = map.into_iter().collect();
+    if entries.len() + usize::from(other.is_some()) <= MAX_ENTRIES {
+        entries.extend(other.map(|v| (OTHER.to_string(), v)));
         return entries;
     }
-    entries.sort_by(|a, b| b.1.len().cmp(&a.1.len()).then(a.0.cmp(&b.0)));
-    let rest: Vec<i64> = entries
-        .drain(MAX_ENTRIES - 1..)
-        .flat_map(|(_, ms)| ms)
-        .collect();
+    entries.sort_by(|a, b| size(&b.1).cmp(&size(&a.1)).then(a.0.cmp(&b.0)));
+    let mut rest = other.unwrap_or_default();
+    for (_, value) in entries.drain(MAX_ENTRIES - 1..) {
+        merge(&mut rest, value);
+    }
     entries.push((OTHER.to_string(), rest));
     entries
+}
+
+fn capped_counts(counts: HashMap<String, u64>) -> BTreeMap<String, u64> {
+    capped(counts, |n| *n as usize, |sum, n| *sum += n)
+        .into_iter()
+        .collect()
+}
+
+fn capped_samples(samples: HashMap<String, Vec<i64>>) -> Vec<(String, Vec<i64>)> {
+    capped(samples, Vec::len, |all, ms| all.extend(ms))
 }
 
 pub struct ReportBuilder {
     report: Report,
     context: ReportContext,
-    alerts: BTreeMap<String, u64>,
-    noisy: BTreeMap<String, u64>,
+    by_severity: HashMap<String, u64>,
+    by_route: HashMap<String, u64>,
+    by_team: HashMap<String, u64>,
+    alerts: HashMap<String, u64>,
+    noisy: HashMap<String, u64>,
     acks: Vec<i64>,
     resolves: Vec<i64>,
     team_acks: HashMap<String, Vec<i64>>,
@@ -94,8 +115,11 @@ impl ReportBuilder {
                 ..Default::default()
             },
             context,
-            alerts: BTreeMap::new(),
-            noisy: BTreeMap::new(),
+            by_severity: HashMap::new(),
+            by_route: HashMap::new(),
+            by_team: HashMap::new(),
+            alerts: HashMap::new(),
+            noisy: HashMap::new(),
             acks: Vec::new(),
             resolves: Vec::new(),
             team_acks: HashMap::new(),
@@ -111,16 +135,13 @@ impl ReportBuilder {
         for (group, n) in &day.groups {
             let n = count(*n);
             report.total += n;
-            *report
-                .by_severity
-                .entry(label(&group.severity))
-                .or_default() += n;
-            *report.by_route.entry(label(&group.route)).or_default() += n;
-            *report.by_team.entry(label(&group.team)).or_default() += n;
-            *self.alerts.entry(label(&group.alertname)).or_default() += n;
+            *entry(&mut self.by_severity, &label(&group.severity)) += n;
+            *entry(&mut self.by_route, &label(&group.route)) += n;
+            *entry(&mut self.by_team, &label(&group.team)) += n;
+            *entry(&mut self.alerts, &label(&group.alertname)) += n;
         }
         for (alertname, n) in day.labelled("noise:alert") {
-            *self.noisy.entry(label(alertname)).or_default() += count(n);
+            *entry(&mut self.noisy, &label(alertname)) += count(n);
         }
         report.acknowledged += count(day.counter("acked"));
         report.escalated += count(day.counter("escalated"));
@@ -146,26 +167,16 @@ impl ReportBuilder {
         }
         for ack in day.acks {
             self.acks.push(ack.ms);
-            self.team_acks
-                .entry(label(&ack.team))
-                .or_default()
-                .push(ack.ms);
+            entry(&mut self.team_acks, &label(&ack.team)).push(ack.ms);
             match (ack.person.is_empty(), ack.via.as_str()) {
-                (true, "slack") => self
-                    .people
-                    .entry(UNKNOWN_SLACK_USER.to_string())
-                    .or_default()
-                    .push(ack.ms),
+                (true, "slack") => entry(&mut self.people, UNKNOWN_SLACK_USER).push(ack.ms),
                 (true, _) => self.unnamed.push(ack.ms),
-                (false, _) => self.people.entry(ack.person).or_default().push(ack.ms),
+                (false, _) => entry(&mut self.people, &ack.person).push(ack.ms),
             }
         }
         for resolve in day.resolves {
             self.resolves.push(resolve.ms);
-            self.team_resolves
-                .entry(label(&resolve.team))
-                .or_default()
-                .push(resolve.ms);
+            entry(&mut self.team_resolves, &label(&resolve.team)).push(resolve.ms);
         }
     }
 
@@ -173,28 +184,15 @@ impl ReportBuilder {
         let mut report = self.report;
         report.time_to_ack_seconds = Percentiles::of(self.acks);
         report.time_to_resolve_seconds = Percentiles::of(self.resolves);
-        for (team, ms) in capped_samples(self.team_acks) {
-            report
-                .team_times
-                .entry(team)
-                .or_default()
-                .time_to_ack_seconds = Percentiles::of(ms);
-        }
-        for (team, ms) in capped_samples(self.team_resolves) {
-            report
-                .team_times
-                .entry(team)
-                .or_default()
-                .time_to_resolve_seconds = Percentiles::of(ms);
-        }
+        report.team_times = team_times(self.team_acks, self.team_resolves);
         report.acks_by = capped_samples(self.people)
             .into_iter()
             .map(|(person, ms)| (person, PersonAcks::of(ms)))
             .collect();
         report.unnamed_link_acks = PersonAcks::of(self.unnamed);
-        report.by_severity = capped(report.by_severity);
-        report.by_route = capped(report.by_route);
-        report.by_team = capped(report.by_team);
+        report.by_severity = capped_counts(self.by_severity);
+        report.by_route = capped_counts(self.by_route);
+        report.by_team = capped_counts(self.by_team);
         if report.total > 0 {
             report.noise.rate = report.noise.count as f64 / report.total as f64;
         }
@@ -206,4 +204,36 @@ impl ReportBuilder {
             .then_some(self.heartbeat_misses);
         report
     }
+}
+
+/// Each team's times; the teams with the most acks and resolves together, the rest pooled under [`OTHER`].
+fn team_times(
+    acks: HashMap<String, Vec<i64>>,
+    resolves: HashMap<String, Vec<i64>>,
+) -> BTreeMap<String, TeamTimes> {
+    let mut teams: HashMap<String, (Vec<i64>, Vec<i64>)> = HashMap::new();
+    for (team, ms) in acks {
+        teams.entry(team).or_default().0.extend(ms);
+    }
+    for (team, ms) in resolves {
+        teams.entry(team).or_default().1.extend(ms);
+    }
+    let entries = capped(
+        teams,
+        |(acks, resolves)| acks.len() + resolves.len(),
+        |(all_acks, all_resolves), (acks, resolves)| {
+            all_acks.extend(acks);
+            all_resolves.extend(resolves);
+        },
+    );
+    entries
+        .into_iter()
+        .map(|(team, (acks, resolves))| {
+            let times = TeamTimes {
+                time_to_ack_seconds: Percentiles::of(acks),
+                time_to_resolve_seconds: Percentiles::of(resolves),
+            };
+            (team, times)
+        })
+        .collect()
 }

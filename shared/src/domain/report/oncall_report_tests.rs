@@ -228,3 +228,44 @@ fn a_slack_ack_without_a_user_is_not_an_unnamed_link_ack_and_skipped_samples_are
     assert_eq!(report.unnamed_link_acks.count, 1);
     assert_eq!(report.time_samples_skipped, 7);
 }
+
+#[test]
+fn merging_days_holds_a_bounded_number_of_keys_and_keeps_totals_exact() {
+    let days: Vec<DayTotals> = (0..6)
+        .map(|d| {
+            let fields: Vec<(String, i64)> = (0..1_000)
+                .map(|n| {
+                    let field = LabelGroup {
+                        severity: "critical".into(),
+                        route: format!("route-{d}-{n}"),
+                        team: format!("team-{n}"),
+                        alertname: "A".into(),
+                    }
+                    .field();
+                    (field, 1)
+                })
+                .collect();
+            let refs: Vec<(&str, i64)> = fields.iter().map(|(k, v)| (k.as_str(), *v)).collect();
+            let mut totals = day(d, &refs);
+            totals.acks = (0..60)
+                .map(|t| AckSample {
+                    ms: 1000,
+                    via: "link".into(),
+                    team: format!("team-{t}"),
+                    person: "alice".into(),
+                })
+                .collect();
+            totals
+        })
+        .collect();
+    let report = Report::build(&days, 5, context(6 * DAY_MS));
+    assert_eq!(report.total, 6_000);
+    assert_eq!(report.by_route.values().sum::<u64>(), 6_000);
+    assert_eq!(report.by_route.len(), 50);
+    assert_eq!(
+        report.team_times.len(),
+        50,
+        "49 teams and (other), for acks and resolves alike"
+    );
+    assert!(report.team_times.contains_key(OTHER));
+}

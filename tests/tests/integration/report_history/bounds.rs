@@ -125,3 +125,31 @@ async fn a_change_after_its_day_is_gone_writes_no_key_without_an_expiry() {
         "the day's totals were written again, with no expiry"
     );
 }
+
+#[tokio::test]
+async fn a_noise_mark_whose_counters_fail_is_still_made_and_shown() {
+    let server = RedisServer::start();
+    let (store, mut redis) = store_and_redis(&server, PREFIX).await;
+    store
+        .ingest(&incident("n1", "g-n1", "critical", ["A", "r", "t", ""]))
+        .await
+        .unwrap();
+    let (totals, _) = day_keys(PREFIX);
+    // The day's counters are a string, not a hash: every HINCRBY on them fails inside the script.
+    let _: () = redis.del(&totals).await.unwrap();
+    let _: () = redis.set(&totals, "broken").await.unwrap();
+    assert_eq!(
+        store.mark_noise("n1", true, "alice").await.unwrap(),
+        NoiseResult::Marked
+    );
+    let noise_by: String = redis
+        .hget(format!("{PREFIX}incident:n1"), "noise_by")
+        .await
+        .unwrap();
+    assert_eq!(noise_by, "alice", "the message and the page show the mark");
+    let updates: Vec<String> = redis
+        .keys(format!("{PREFIX}queue:slack_update:job:*"))
+        .await
+        .unwrap();
+    assert_eq!(updates.len(), 1, "its Slack update is queued: {updates:?}");
+}

@@ -24,7 +24,9 @@ local VR_OTHER = '(other)'
 local function vr_safely(helper, ...)
   local ok, err = pcall(helper, ...)
   if not ok then
-    redis.log(redis.LOG_WARNING, 'versus: the on-call report was not updated: ' .. tostring(err))
+    -- A Redis error is a table (its message in `err`) on some Redis versions, a string on others.
+    local reason = type(err) == 'table' and (err.err or 'unknown error') or tostring(err)
+    redis.log(redis.LOG_WARNING, 'versus: the on-call report was not updated: ' .. reason)
   end
 end
 
@@ -76,6 +78,8 @@ end
 -- labels (severity, route, team, alertname; the report sums them) and one for its hour's open incidents.
 local function vr_open(prefix, id, now, meta, retention)
   local day = math.floor(now / VR_DAY_MS)
+  -- Before any write: a retention that is not a number fails here, leaving no summary without an expiry.
+  local summary_ttl = vq_int(retention)
   local summary = vr_summary_key(prefix, id)
   local fields = {'o', vq_int(now), 's', meta[1], 'a', meta[2], 'r', meta[3]}
   if meta[4] ~= '' then
@@ -91,7 +95,7 @@ local function vr_open(prefix, id, now, meta, retention)
     fields[#fields + 1] = '1'
   end
   redis.call('HSET', summary, unpack(fields))
-  redis.call('PEXPIRE', summary, vq_int(retention))
+  redis.call('PEXPIRE', summary, summary_ttl)
   local totals = vr_day_key(prefix, day)
   local group = 'g:' .. vr_part(meta[1]) .. vr_part(meta[3]) .. vr_part(meta[4]) .. vr_part(meta[2])
   if redis.call('HLEN', totals) >= VR_FIELDS_MAX and redis.call('HEXISTS', totals, group) == 0 then
@@ -181,7 +185,21 @@ local function vr_close(prefix, id, now, kind)
   end
 end
 
+-- The day's noise counters, a mark's (step 1) or an unmark's (-1). The alertname's counter is a new field only
+-- while the day has room (see VR_FIELDS_MAX); past that it is (other), for the mark and its unmark alike.
+local function vr_noise_count(prefix, day, alertname, step)
+  local totals = vr_day_key(prefix, day)
+  local field = 'noise:alert:' .. alertname
+  if redis.call('HLEN', totals) >= VR_FIELDS_MAX and redis.call('HEXISTS', totals, field) == 0 then
+    field = 'noise:alert:' .. VR_OTHER
+  end
+  redis.call('HINCRBY', totals, 'noise', step)
+  redis.call('HINCRBY', totals, field, step)
+end
+
 -- Marks (mark true) or unmarks the incident as noise. Returns changed | unchanged | missing.
+-- The mark itself is the summary's `n`; the day's counters follow it through vr_safely, so no failure of
+-- theirs can leave a mark that a retry would find made but that nothing else shows.
 local function vr_noise(prefix, id, mark, by)
   local opened, day = vr_opened(prefix, id)
   if not opened then
@@ -193,14 +211,11 @@ local function vr_noise(prefix, id, mark, by)
   if marked == mark then
     return 'unchanged'
   end
-  local totals = vr_day_key(prefix, day)
-  local step = mark and 1 or -1
   if mark then
     redis.call('HSET', summary, 'n', '1', 'nb', by)
   else
     redis.call('HDEL', summary, 'n', 'nb')
   end
-  redis.call('HINCRBY', totals, 'noise', step)
-  redis.call('HINCRBY', totals, 'noise:alert:' .. (f[2] or ''), step)
+  vr_safely(vr_noise_count, prefix, day, f[2] or '', mark and 1 or -1)
   return 'changed'
 end
