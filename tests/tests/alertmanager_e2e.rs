@@ -421,10 +421,12 @@ fn tail(text: &str) -> String {
     lines[lines.len().saturating_sub(60)..].join("\n")
 }
 
-/// The URL of the message's link button (the ack link), from its Block Kit blocks.
+/// The URL of the message's Acknowledge link button, from its Block Kit blocks (the Noise button beside it
+/// links to the same page, and stays once the incident is acknowledged or resolved).
 fn ack_link(post: &Value) -> Option<String> {
     buttons(post)
         .iter()
+        .filter(|e| e["action_id"] == "versus_ack_link")
         .find_map(|e| e["url"].as_str().map(str::to_string))
 }
 
@@ -740,7 +742,7 @@ async fn resolving_a_critical_alert_cancels_its_pending_page_and_the_next_firing
     assert!(update.to_string().contains("resolved"), "{update}");
     assert!(
         ack_link(&update).is_none(),
-        "a resolved message has no button: {update}"
+        "a resolved message has no Acknowledge button: {update}"
     );
     sleep_until_ms(first.due_ms.expect("due") + 1_500).await;
     assert!(
