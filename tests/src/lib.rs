@@ -29,6 +29,7 @@
 pub mod alertmanager_server;
 pub mod alertmanager_webhook;
 pub mod alerts;
+pub mod app_settings;
 mod call_outcome;
 pub mod config_file;
 mod failure_plan;

@@ -4,6 +4,7 @@
 //! Slack wants an answer within 3 s: the ack is one Redis script, and the message update is queued.
 
 use super::ack::record;
+use super::link_answers::write;
 use super::noise;
 use crate::state::AppState;
 use actix_web::{web, HttpRequest, HttpResponse};
@@ -17,7 +18,7 @@ use versus_shared::domain::ack_token::{
     SLACK_ACK_ACTION_ID, SLACK_NOISE_ACTION_ID, SLACK_UNMARK_NOISE_ACTION_ID,
 };
 use versus_shared::domain::alert::hex_digest;
-use versus_shared::domain::incident::{AckChannel, StoreError};
+use versus_shared::domain::incident::AckChannel;
 use versus_shared::domain::mrkdwn;
 
 /// How long a signature is remembered to refuse replays: longer than the 5 minutes a timestamp stays valid.
@@ -132,32 +133,27 @@ pub async fn interactions(
     let user_id = payload["user"]["id"]
         .as_str()
         .filter(|id| mrkdwn::user_mention(id).is_some());
-    let budget = state.settings.redis.write_budget();
     let answer = if action_id == SLACK_ACK_ACTION_ID {
         let by = user_id
             .and_then(mrkdwn::user_mention)
             .unwrap_or_else(|| UNKNOWN_USER.into());
         let person = user_id.map(|id| format!("slack:{id}")).unwrap_or_default();
         let ack = state.incidents.ack(&id, &by, AckChannel::Slack, &person);
-        tokio::time::timeout(budget, ack)
+        write(&state, ack)
             .await
-            .map(|done| done.map(|result| record(&id, &result, "slack")))
+            .map(|result| record(&id, &result, "slack"))
     } else {
         let by = user_id
             .map(|id| format!("slack:{id}"))
             .unwrap_or_else(|| UNKNOWN_USER.into());
         let mark = action_id == SLACK_NOISE_ACTION_ID;
-        tokio::time::timeout(budget, state.incidents.mark_noise(&id, mark, &by))
+        write(&state, state.incidents.mark_noise(&id, mark, &by))
             .await
-            .map(|done| done.map(|result| noise::record(&id, result, "slack")))
+            .map(|result| noise::record(&id, result, "slack"))
     };
     match answer {
-        Ok(Ok(())) => HttpResponse::Ok().finish(),
-        Ok(Err(StoreError::NotReplicated(shortfall))) => {
-            HttpResponse::ServiceUnavailable().json(json!({ "error": shortfall.to_string() }))
-        }
-        _ => HttpResponse::ServiceUnavailable()
-            .json(json!({ "error": "Redis is unavailable; try again" })),
+        Ok(()) => HttpResponse::Ok().finish(),
+        Err(error) => actix_web::ResponseError::error_response(&error),
     }
 }
 

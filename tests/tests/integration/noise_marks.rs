@@ -9,7 +9,7 @@ use std::collections::HashMap;
 use versus_api::startup::{app_state, configure};
 use versus_shared::domain::incident::decode_fields;
 use versus_shared::infra::config::Settings;
-use versus_shared::infra::secret::Secret;
+use versus_tests::app_settings::oncall_app_settings;
 use versus_tests::slack_click::SignedClick;
 use versus_tests::RedisServer;
 
@@ -17,15 +17,7 @@ const SIGNING_SECRET: &str = "noise-signing-secret-0123456789";
 const HOSTILE: &str = "<b>& <!channel>";
 
 fn settings(redis: &RedisServer) -> Settings {
-    let mut settings = Settings::default();
-    settings.redis.port = redis.port();
-    settings.public_host = "https://versus.example.com".into();
-    settings.oncall.enable = true;
-    settings.oncall.ack_secret = Some(Secret::new("ack-secret-0123456789"));
-    settings.oncall.aws_incident_manager.response_plan_arn =
-        "arn:aws:ssm-incidents::123456789012:response-plan/P".into();
-    settings.alert.slack.signing_secret = Some(Secret::new(SIGNING_SECRET));
-    settings
+    oncall_app_settings(redis, Some(SIGNING_SECRET))
 }
 
 macro_rules! app {

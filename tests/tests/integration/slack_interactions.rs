@@ -9,23 +9,13 @@ use serde_json::{json, Value};
 use sha2::Sha256;
 use versus_api::startup::{app_state, configure};
 use versus_shared::infra::config::Settings;
+use versus_tests::app_settings::oncall_app_settings;
 use versus_tests::RedisServer;
 
 const SIGNING_SECRET: &str = "8f742231b10e8888abcd99yyyzzz85a5";
 
 fn settings(redis: &RedisServer, signing_secret: Option<&str>) -> Settings {
-    let mut settings = Settings::default();
-    settings.redis.port = redis.port();
-    settings.public_host = "https://versus.example.com".into();
-    settings.oncall.enable = true;
-    settings.oncall.ack_secret = Some(versus_shared::infra::secret::Secret::new(
-        "ack-secret-0123456789",
-    ));
-    settings.oncall.aws_incident_manager.response_plan_arn =
-        "arn:aws:ssm-incidents::123456789012:response-plan/P".into();
-    settings.alert.slack.signing_secret =
-        signing_secret.map(versus_shared::infra::secret::Secret::new);
-    settings
+    oncall_app_settings(redis, signing_secret)
 }
 
 fn sign(secret: &str, timestamp: i64, body: &str) -> String {
